@@ -1,0 +1,184 @@
+"""The array backend: the one module that knows NumPy from CuPy.
+
+Model code never imports numpy or cupy. It asks this module for the array namespace of the arrays
+it holds (``xp = namespace(hidden_states)``) and writes every step with ``xp.matmul``,
+``xp.exp`` and friends, so the same lines run on the CPU (NumPy) and on an NVIDIA GPU (CuPy).
+
+Backends are named by string: ``"numpy"`` and ``"cupy"``. See ``docs/backends.md``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy
+
+BACKENDS = ("numpy", "cupy")
+
+
+@functools.lru_cache(maxsize=None)
+def _cupy():
+    """Import CuPy once, with an error that says what is missing."""
+    try:
+        import cupy  # noqa: PLC0415 - optional dependency, imported on first use
+    except ImportError as error:  # pragma: no cover - depends on the machine
+        raise RuntimeError(
+            "backend 'cupy' needs CuPy and an NVIDIA GPU: pip install 'xlmr-np[gpu]'"
+        ) from error
+    try:
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:  # pragma: no cover - depends on the machine
+        raise RuntimeError(f"backend 'cupy': CuPy is installed but no GPU is usable ({error})") from error
+    return cupy
+
+
+def cupy_available() -> bool:
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        _cupy()
+    except RuntimeError:
+        return False
+    return True
+
+
+def check_backend(name: str) -> str:
+    """Return ``name`` if it names a backend, else raise with the known names."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; known backends: {', '.join(BACKENDS)}")
+    return name
+
+
+def get_xp(name: str):
+    """The array module of a backend: ``numpy`` or ``cupy``."""
+    check_backend(name)
+    return numpy if name == "numpy" else _cupy()
+
+
+def backend_of(array) -> str:
+    """The name of the backend an array lives on."""
+    if isinstance(array, numpy.ndarray) or numpy.isscalar(array):
+        return "numpy"
+    if type(array).__module__.startswith("cupy"):
+        return "cupy"
+    raise TypeError(f"expected a NumPy or CuPy array, got {type(array).__name__}")
+
+
+def namespace(array):
+    """The array module (``xp``) that computes on ``array``."""
+    return get_xp(backend_of(array))
+
+
+def is_array(value) -> bool:
+    """True for NumPy and CuPy arrays (not Python scalars)."""
+    if isinstance(value, numpy.ndarray):
+        return True
+    return type(value).__module__.startswith("cupy") and hasattr(value, "shape")
+
+
+def to_backend(array, name: str, dtype=None):
+    """Move ``array`` (NumPy, CuPy, or anything ``numpy.asarray`` takes) to backend ``name``."""
+    check_backend(name)
+    if name == "numpy":
+        host = to_numpy(array)
+        return host if dtype is None else host.astype(dtype, copy=False)
+    cupy = _cupy()
+    return cupy.asarray(array, dtype=dtype)
+
+
+def to_numpy(array):
+    """Bring an array to host memory as a NumPy array (no copy when it already is one)."""
+    if is_array(array) and backend_of(array) == "cupy":
+        return array.get()
+    return numpy.asarray(array)
+
+
+def empty_parameter(shape):
+    """A float32 host array of zeros for a parameter that init or a checkpoint fills in.
+
+    ``numpy.zeros`` takes fresh pages from the OS that cost no memory until written, so a model
+    built only to receive checkpoint tensors never pays for these placeholders.
+    """
+    return numpy.zeros(shape, dtype=numpy.float32)
+
+
+def finfo_min(dtype) -> float:
+    """The most negative finite value of a float dtype: the reference's value for masked scores."""
+    return float(numpy.finfo(numpy.dtype(dtype)).min)
+
+
+# --------------------------------------------------------------------------------------------
+# erf: the exact GELU is 0.5 * x * (1 + erf(x / sqrt(2))), and neither array module has erf.
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def _scipy_erf():
+    """``scipy.special.erf`` when SciPy is installed (one pass, correctly rounded), else None."""
+    try:
+        from scipy.special import erf  # noqa: PLC0415 - optional dependency
+    except ImportError:
+        return None
+    return erf
+
+
+def erf_rational(x):
+    """erf from a Chebyshev-fitted exponential form, for any backend; max abs error 1.2e-7.
+
+    erfc(z) ~= t * exp(-z^2 + P(t)) with t = 1 / (1 + z / 2) for z = |x| (Numerical Recipes,
+    2nd ed., section 6.2); the fit has fractional error below 1.2e-7 on the whole line, so
+    erf = 1 - erfc is within 1.2e-7 of the truth (tests/test_backend.py measures it against
+    ``math.erf``). Computed in float64 and cast back, so the float32 result is the fit's own error.
+    """
+    xp = namespace(x)
+    z = xp.abs(x.astype(xp.float64))
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = 0.17087277
+    for coefficient in (-0.82215223, 1.48851587, -1.13520398, 0.27886807,
+                        -0.18628806, 0.09678418, 0.37409196, 1.00002368):
+        poly = coefficient + t * poly
+    erfc = t * xp.exp(-z * z - 1.26551223 + t * poly)
+    result = xp.where(x >= 0, 1.0 - erfc, erfc - 1.0)
+    return result.astype(x.dtype)
+
+
+def erf(x):
+    """The error function, elementwise, on the array's own backend.
+
+    NumPy: ``scipy.special.erf`` if SciPy is installed (accurate to a few ulp and one pass over
+    memory), else ``erf_rational`` (max abs error 1.2e-7, several passes). CuPy:
+    ``cupyx.scipy.special.erf`` (CUDA's erff). See docs/backends.md for the measurements.
+    """
+    if backend_of(x) == "cupy":
+        from cupyx.scipy.special import erf as cupy_erf  # noqa: PLC0415 - GPU only
+
+        return cupy_erf(x)
+    scipy_erf = _scipy_erf()
+    if scipy_erf is not None:
+        return scipy_erf(x)
+    return erf_rational(x)
+
+
+# --------------------------------------------------------------------------------------------
+# Randomness: initialisation and dropout draw from explicit, seeded generators.
+# --------------------------------------------------------------------------------------------
+
+
+def default_rng(seed):
+    """A NumPy generator; random values are drawn on the host and moved to the backend."""
+    return numpy.random.default_rng(seed)
+
+
+def random_normal(rng, shape, std, dtype, backend):
+    """normal(0, std) of ``shape`` on ``backend``, drawn from the host generator ``rng``."""
+    values = rng.standard_normal(shape, dtype=numpy.float32) * numpy.float32(std)
+    return to_backend(values, backend, dtype=dtype)
+
+
+def random_keep_mask(rng, shape, keep_probability, backend):
+    """Boolean mask with True where dropout keeps a value."""
+    mask = rng.random(shape, dtype=numpy.float32) < keep_probability
+    return to_backend(mask, backend)
+
+
+SQRT_HALF = 1.0 / math.sqrt(2.0)

@@ -1,0 +1,1 @@
+"""Checkpoint files: validated safetensors reading/writing and key matching."""

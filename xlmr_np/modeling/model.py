@@ -1,0 +1,175 @@
+"""XLMRobertaModel: embeddings -> encoder layers -> (optional) pooler.
+
+The same class is the encoder (default), or a decoder with a causal mask (``is_decoder``),
+cross-attention over an encoder's output (``add_cross_attention``) and a key/value cache
+(``use_cache``), exactly as the reference. Tutorial 05 runs it end to end.
+"""
+
+from __future__ import annotations
+
+from ..backend import namespace
+from ..errors import InputError
+from .embeddings import XLMRobertaEmbeddings
+from .encoder import XLMRobertaEncoder
+from .masks import extended_attention_mask, inverted_encoder_mask, layer_head_masks
+from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
+from .pooler import XLMRobertaPooler
+from .pretrained import XLMRobertaPreTrainedModel
+from .validation import (as_backend_array, check_ids, check_ndim, check_position_limit,
+                         check_same_shape)
+
+
+class XLMRobertaModel(XLMRobertaPreTrainedModel):
+    """The bare encoder (or decoder); task models put a head on top of it."""
+
+    optional_prefixes = ("pooler.",)
+
+    def __init__(self, config, add_pooling_layer: bool = True, seed: int = 0, _initialise: bool = True):
+        super().__init__(config)
+        self.embeddings = XLMRobertaEmbeddings(config)
+        self.encoder = XLMRobertaEncoder(config)
+        self.pooler = XLMRobertaPooler(config) if add_pooling_layer else None
+        self.post_init(seed, initialise=_initialise)
+
+    def get_input_embeddings(self):
+        return self.embeddings.word_embeddings
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+                head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
+                encoder_attention_mask=None, past_key_values=None, use_cache=None,
+                output_attentions=None, output_hidden_states=None, return_dict=True):
+        config = self.config
+        output_attentions = config.output_attentions if output_attentions is None else output_attentions
+        output_hidden_states = (config.output_hidden_states if output_hidden_states is None
+                                else output_hidden_states)
+        use_cache = (config.use_cache if use_cache is None else use_cache) if config.is_decoder else False
+
+        inputs = self.prepare_inputs(input_ids, attention_mask, token_type_ids, position_ids, head_mask,
+                                     inputs_embeds, encoder_hidden_states, encoder_attention_mask,
+                                     past_key_values)
+        (input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+         encoder_hidden_states, encoder_attention_mask, past_key_values, past_length) = inputs
+        xp = self.xp
+        batch, seq = (input_ids if input_ids is not None else inputs_embeds).shape[:2]
+
+        if attention_mask is None:
+            attention_mask = xp.ones((batch, past_length + seq), dtype=self.dtype)
+        scores_mask = extended_attention_mask(attention_mask, seq, config.is_decoder, self.dtype)
+        encoder_scores_mask = None
+        if config.is_decoder and encoder_hidden_states is not None:
+            if encoder_attention_mask is None:
+                encoder_attention_mask = xp.ones(encoder_hidden_states.shape[:2], dtype=self.dtype)
+            encoder_scores_mask = inverted_encoder_mask(encoder_attention_mask, self.dtype)
+
+        embedding_output = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds,
+                                           past_length)  # (batch, seq, hidden)
+        encoder_outputs = self.encoder(
+            embedding_output, scores_mask,
+            layer_head_masks(head_mask, config.num_hidden_layers, self.dtype),
+            encoder_hidden_states, encoder_scores_mask, past_key_values, use_cache,
+            output_attentions, output_hidden_states)
+        sequence_output = encoder_outputs.last_hidden_state  # (batch, seq, hidden)
+        pooled_output = self.pooler(sequence_output) if self.pooler is not None else None  # (batch, hidden)
+
+        output = BaseModelOutputWithPoolingAndCrossAttentions(
+            last_hidden_state=sequence_output, pooler_output=pooled_output,
+            hidden_states=encoder_outputs.hidden_states, past_key_values=encoder_outputs.past_key_values,
+            attentions=encoder_outputs.attentions, cross_attentions=encoder_outputs.cross_attentions)
+        return output if return_dict else output.to_tuple()
+
+    def prepare_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, head_mask,
+                       inputs_embeds, encoder_hidden_states, encoder_attention_mask, past_key_values):
+        """Move inputs to the model's backend and check every shape, dtype and index range."""
+        config, name, dtype = self.config, self.backend, self.dtype
+        if (input_ids is None) == (inputs_embeds is None):
+            raise InputError("pass exactly one of input_ids and inputs_embeds "
+                             f"(got {'both' if input_ids is not None else 'neither'})")
+        input_ids = as_backend_array(input_ids, "input_ids", name, "int")
+        inputs_embeds = as_backend_array(inputs_embeds, "inputs_embeds", name, "float", dtype)
+        check_ndim(input_ids, "input_ids", (2,), "2-D (batch, sequence)")
+        check_ndim(inputs_embeds, "inputs_embeds", (3,), "3-D (batch, sequence, hidden_size)")
+        if inputs_embeds is not None and inputs_embeds.shape[-1] != config.hidden_size:
+            raise InputError(f"inputs_embeds has last dimension {inputs_embeds.shape[-1]}, "
+                             f"expected hidden_size={config.hidden_size}")
+        shape = tuple((input_ids if input_ids is not None else inputs_embeds).shape[:2])
+        if shape[1] == 0:
+            raise InputError("input has sequence length 0; pass at least one token")
+        if input_ids is not None:
+            check_ids(input_ids, "input_ids", config.vocab_size, "vocab_size")
+
+        past_key_values, past_length = self.check_past(past_key_values, shape[0])
+        if position_ids is None:
+            check_position_limit(config, shape[1], past_length, input_ids is not None)
+        else:
+            position_ids = as_backend_array(position_ids, "position_ids", name, "int")
+            if position_ids.ndim == 1:
+                position_ids = namespace(position_ids).broadcast_to(position_ids[None], shape)
+            check_same_shape(position_ids, "position_ids", shape, "the input")
+            check_ids(position_ids, "position_ids", config.max_position_embeddings,
+                      "max_position_embeddings")
+            if config.position_embedding_type != "absolute":
+                check_position_limit(config, shape[1], past_length, False)
+
+        token_type_ids = as_backend_array(token_type_ids, "token_type_ids", name, "int")
+        check_same_shape(token_type_ids, "token_type_ids", shape, "the input")
+        if token_type_ids is not None:
+            check_ids(token_type_ids, "token_type_ids", config.type_vocab_size, "type_vocab_size",
+                      hint="; XLM-R checkpoints have one token type, so pass zeros or leave "
+                           "token_type_ids out" if config.type_vocab_size == 1 else "")
+
+        attention_mask = as_backend_array(attention_mask, "attention_mask", name, "float")
+        if attention_mask is not None:
+            key_length = past_length + shape[1]
+            expected = {2: (shape[0], key_length), 3: (shape[0], shape[1], key_length)}.get(attention_mask.ndim)
+            if tuple(attention_mask.shape) != expected:
+                cache = f" ({past_length} cached + {shape[1]} new)" if past_length else ""
+                raise InputError(
+                    f"attention_mask has shape {tuple(attention_mask.shape)}; expected "
+                    f"(batch={shape[0]}, keys={key_length}){cache} or (batch, queries={shape[1]}, keys)")
+
+        head_mask = as_backend_array(head_mask, "head_mask", name, "float")
+        if head_mask is not None:
+            heads = config.num_attention_heads
+            if not ((head_mask.ndim == 1 and head_mask.shape[0] == heads)
+                    or (head_mask.ndim == 2 and head_mask.shape == (config.num_hidden_layers, heads))):
+                raise InputError(f"head_mask has shape {tuple(head_mask.shape)}; expected ({heads},) "
+                                 f"or (num_hidden_layers={config.num_hidden_layers}, {heads})")
+
+        encoder_hidden_states = as_backend_array(encoder_hidden_states, "encoder_hidden_states", name,
+                                                 "float", dtype)
+        encoder_attention_mask = as_backend_array(encoder_attention_mask, "encoder_attention_mask",
+                                                  name, "float")
+        if encoder_hidden_states is not None:
+            if not config.add_cross_attention:
+                raise InputError("encoder_hidden_states were passed, but the model has no "
+                                 "cross-attention (config.add_cross_attention is False)")
+            check_ndim(encoder_hidden_states, "encoder_hidden_states", (3,), "3-D (batch, sequence, hidden)")
+            if (encoder_hidden_states.shape[0] != shape[0]
+                    or encoder_hidden_states.shape[2] != config.hidden_size):
+                raise InputError(f"encoder_hidden_states has shape {tuple(encoder_hidden_states.shape)}; "
+                                 f"expected (batch={shape[0]}, encoder sequence, hidden_size={config.hidden_size})")
+            if encoder_attention_mask is not None and encoder_attention_mask.shape[-1] != encoder_hidden_states.shape[1]:
+                raise InputError(f"encoder_attention_mask has shape {tuple(encoder_attention_mask.shape)}, "
+                                 f"but encoder_hidden_states has {encoder_hidden_states.shape[1]} positions")
+        return (input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
+                encoder_hidden_states, encoder_attention_mask, past_key_values, past_length)
+
+    def check_past(self, past_key_values, batch):
+        """Validate a cache from an earlier call; return it on the backend and its length."""
+        if past_key_values is None:
+            return None, 0
+        config = self.config
+        if not config.is_decoder:
+            raise InputError("past_key_values only apply to a decoder (config.is_decoder=True)")
+        if len(past_key_values) != config.num_hidden_layers:
+            raise InputError(f"past_key_values has {len(past_key_values)} layers, the model has "
+                             f"{config.num_hidden_layers}")
+        moved = []
+        for index, layer_cache in enumerate(past_key_values):
+            arrays = tuple(as_backend_array(a, f"past_key_values[{index}]", self.backend, "float", self.dtype)
+                           for a in layer_cache)
+            if len(arrays) not in (2, 4) or any(a.ndim != 4 or a.shape[0] != batch for a in arrays):
+                raise InputError(f"past_key_values[{index}] must be 2 or 4 arrays of shape "
+                                 f"(batch={batch}, heads, length, head_dim)")
+            moved.append(arrays)
+        return tuple(moved), int(moved[0][0].shape[2])
