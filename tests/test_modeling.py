@@ -1,0 +1,180 @@
+"""XLMRobertaModel against transformers' XLMRobertaModel on hypothesis-drawn configurations.
+
+Each example builds a random-weight reference model, saves it with ``save_pretrained``, loads it
+with xlmr_np, and compares every output field on a random, randomly padded batch.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+from transformers import XLMRobertaModel as ReferenceModel
+
+import xlmr_np
+from reference import assert_close, random_batch, reference_checkpoint
+from strategies import small_configs
+
+
+def run_both(ours, theirs, **inputs):
+    """Run xlmr_np and the reference on the same NumPy inputs; return both outputs."""
+    torch_inputs = {key: (torch.tensor(value) if isinstance(value, np.ndarray) else value)
+                    for key, value in inputs.items()}
+    with torch.no_grad():
+        expected = theirs(**torch_inputs)
+    return ours(**inputs), expected
+
+
+def compare_outputs(actual, expected, prefix):
+    assert_close(actual.last_hidden_state, expected.last_hidden_state, f"{prefix} last_hidden_state")
+    if expected.pooler_output is not None:
+        assert_close(actual.pooler_output, expected.pooler_output, f"{prefix} pooler_output")
+    if expected.hidden_states is not None:
+        assert_close(actual.hidden_states, expected.hidden_states, f"{prefix} hidden_states")
+    if expected.attentions is not None:
+        assert_close(actual.attentions, expected.attentions, f"{prefix} attentions")
+    if expected.past_key_values is not None:
+        assert_close(actual.past_key_values, expected.past_key_values, f"{prefix} past_key_values")
+    else:
+        assert actual.past_key_values is None
+
+
+@given(config=small_configs(), seed=st.integers(0, 2**16), data=st.data())
+def test_forward_matches_reference(tmp_path_factory, config, seed, data):
+    """Every output field of a padded batch equals the reference's within tolerance."""
+    directory = tmp_path_factory.mktemp("model")
+    reference = reference_checkpoint(directory, ReferenceModel, config, seed=seed)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(directory)
+    rng = np.random.default_rng(seed)
+    chunk = config["chunk_size_feed_forward"] or 1
+    seq = chunk * data.draw(st.integers(1, 12 // chunk), label="chunks")
+    batch = data.draw(st.integers(1, 3), label="batch")
+    padding = data.draw(st.sampled_from(["right", "left"]), label="padding")
+    ids, mask = random_batch(rng, batch, seq, config["vocab_size"], padding=padding)
+    inputs = dict(input_ids=ids, attention_mask=mask, output_hidden_states=True, output_attentions=True,
+                  token_type_ids=rng.integers(0, config["type_vocab_size"], size=ids.shape))
+    if config["add_cross_attention"]:
+        inputs["encoder_hidden_states"] = rng.standard_normal((batch, 5, config["hidden_size"])).astype(np.float32)
+        inputs["encoder_attention_mask"] = (rng.random((batch, 5)) < 0.8).astype(np.int64)
+    if data.draw(st.booleans(), label="head_mask"):
+        inputs["head_mask"] = (rng.random((config["num_hidden_layers"], config["num_attention_heads"]))
+                               < 0.7).astype(np.float32)
+    actual, expected = run_both(model, reference, **inputs)
+    compare_outputs(actual, expected, "model")
+    if config["add_cross_attention"]:
+        assert_close(actual.cross_attentions, expected.cross_attentions, "model cross_attentions")
+
+
+@given(config=small_configs(decoder=True), seed=st.integers(0, 2**16), data=st.data())
+def test_cached_decoding_equals_full_sequence(tmp_path_factory, config, seed, data):
+    """Feeding tokens one at a time with past_key_values gives the full run's hidden states,
+    and the reference's step by step outputs."""
+    directory = tmp_path_factory.mktemp("decoder")
+    reference = reference_checkpoint(directory, ReferenceModel, {**config, "chunk_size_feed_forward": 0},
+                                     seed=seed)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(directory)
+    rng = np.random.default_rng(seed)
+    seq = data.draw(st.integers(2, 8), label="seq")
+    ids = rng.integers(3, config["vocab_size"], size=(2, seq))
+    extra = {}
+    if config["add_cross_attention"]:
+        extra["encoder_hidden_states"] = rng.standard_normal((2, 4, config["hidden_size"])).astype(np.float32)
+    full = model(ids, use_cache=True, **extra).last_hidden_state
+    prefix = data.draw(st.integers(1, seq - 1), label="prefix")
+    step = model(ids[:, :prefix], use_cache=True, **extra)
+    outputs = [step.last_hidden_state]
+    with torch.no_grad():
+        theirs = reference(torch.tensor(ids[:, :prefix]), use_cache=True,
+                           **{k: torch.tensor(v) for k, v in extra.items()})
+    past, their_past = step.past_key_values, theirs.past_key_values
+    for position in range(prefix, seq):
+        step = model(ids[:, position:position + 1], past_key_values=past, use_cache=True, **extra)
+        with torch.no_grad():
+            theirs = reference(torch.tensor(ids[:, position:position + 1]), past_key_values=their_past,
+                               use_cache=True, **{k: torch.tensor(v) for k, v in extra.items()})
+        assert_close(step.last_hidden_state, theirs.last_hidden_state, "cached step vs reference")
+        past, their_past = step.past_key_values, theirs.past_key_values
+        outputs.append(step.last_hidden_state)
+    stepwise = np.concatenate(outputs, axis=1)
+    if config["position_embedding_type"] == "absolute":
+        # Relative positions with a cache place every query at the last key (the reference's
+        # rule), which equals the full run only for one-token steps after a one-token prefix.
+        assert_close(stepwise, full, "cached decoding vs full sequence")
+
+
+def test_inputs_embeds_matches_reference(tmp_path):
+    config = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=20, max_position_embeddings=20)
+    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+    embeds = np.random.default_rng(0).standard_normal((2, 7, 16)).astype(np.float32)
+    actual, expected = run_both(model, reference, inputs_embeds=embeds)
+    compare_outputs(actual, expected, "inputs_embeds")
+
+
+def test_three_dimensional_mask_matches_reference(tmp_path):
+    config = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=20, max_position_embeddings=20)
+    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+    rng = np.random.default_rng(1)
+    ids = rng.integers(3, 50, size=(2, 6))
+    mask = (rng.random((2, 6, 6)) < 0.7).astype(np.int64)
+    actual, expected = run_both(model, reference, input_ids=ids, attention_mask=mask, output_attentions=True)
+    compare_outputs(actual, expected, "3-D mask")
+
+
+@pytest.mark.parametrize("position_embedding_type", ["absolute", "relative_key_query"])
+def test_pruned_heads_match_reference(tmp_path, position_embedding_type):
+    """prune_heads removes the same rows and columns as the reference, and the pruned model
+    round-trips through save_pretrained on both sides."""
+    config = dict(vocab_size=50, hidden_size=24, num_hidden_layers=2, num_attention_heads=4,
+                  intermediate_size=20, max_position_embeddings=20,
+                  position_embedding_type=position_embedding_type)
+    reference = reference_checkpoint(tmp_path / "full", ReferenceModel, config)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path / "full")
+    plan = {0: [1, 3], 1: [0]}
+    reference.prune_heads(plan)
+    model.prune_heads(plan)
+    model.prune_heads({0: [0, 1]})  # a second call removes only head 0 more, as in the reference
+    reference.prune_heads({0: [0, 1]})
+    ids = np.random.default_rng(2).integers(3, 50, size=(2, 5))
+    actual, expected = run_both(model, reference, input_ids=ids, output_attentions=True)
+    compare_outputs(actual, expected, "pruned")
+    model.save_pretrained(tmp_path / "ours")
+    reloaded = ReferenceModel.from_pretrained(tmp_path / "ours").eval()
+    assert_close(run_both(model, reloaded, input_ids=ids)[1].last_hidden_state,
+                 actual.last_hidden_state, "pruned, reloaded by transformers")
+    reference.save_pretrained(tmp_path / "theirs", safe_serialization=True)
+    ours = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path / "theirs")
+    assert_close(ours(ids).last_hidden_state, actual.last_hidden_state, "pruned, reloaded by xlmr_np")
+
+
+def test_dropout_only_in_train_mode_and_seeded(tmp_path):
+    config = xlmr_np.XLMRobertaConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
+                                      num_attention_heads=2, intermediate_size=20,
+                                      max_position_embeddings=20, hidden_dropout_prob=0.3)
+    model = xlmr_np.XLMRobertaModel(config)
+    ids = np.random.default_rng(0).integers(3, 50, size=(2, 6))
+    eval_a, eval_b = model(ids).last_hidden_state, model(ids).last_hidden_state
+    np.testing.assert_array_equal(eval_a, eval_b)
+    train_a = model.train(seed=5)(ids).last_hidden_state
+    train_b = model.train(seed=5)(ids).last_hidden_state
+    train_c = model.train(seed=6)(ids).last_hidden_state
+    np.testing.assert_array_equal(train_a, train_b)
+    assert not np.allclose(train_a, train_c)
+    assert not np.allclose(train_a, eval_a)
+    np.testing.assert_array_equal(model.eval()(ids).last_hidden_state, eval_a)
+
+
+def test_return_dict_false_gives_tuple(tmp_path):
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=20, max_position_embeddings=20))
+    ids = np.array([[0, 5, 6, 2]])
+    as_tuple = model(ids, return_dict=False)
+    output = model(ids)
+    assert len(as_tuple) == 2
+    np.testing.assert_array_equal(as_tuple[0], output["last_hidden_state"])
+    np.testing.assert_array_equal(as_tuple[1], output[1])
