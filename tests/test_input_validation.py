@@ -1,0 +1,61 @@
+"""Bad forward inputs get an InputError that names the problem, before any lookup."""
+
+import numpy as np
+import pytest
+
+import xlmr_np
+from xlmr_np import InputError
+
+CONFIG = dict(vocab_size=30, hidden_size=8, num_hidden_layers=2, num_attention_heads=2,
+              intermediate_size=12, max_position_embeddings=10, type_vocab_size=1)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG))
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(input_ids=[[0, 5, 30, 2]]), ["id 30", "(0, 2)", "vocab_size=30"]),
+    (dict(input_ids=[[0, -1, 2]]), ["id -1", "(0, 1)"]),
+    (dict(input_ids=[[0] * 9]), ["9 tokens", "max_position_embeddings=10", "at most 8"]),
+    (dict(input_ids=[[0, 5, 2]], attention_mask=[[1, 1]]), ["attention_mask has shape (1, 2)", "keys=3"]),
+    (dict(input_ids=[[0, 5, 2]], token_type_ids=[[1, 1, 1]]), ["token_type_ids", "type_vocab_size=1", "zeros"]),
+    (dict(input_ids=[[0, 5, 2]], token_type_ids=[[0, 0]]), ["token_type_ids has shape (1, 2)"]),
+    (dict(), ["exactly one of input_ids and inputs_embeds", "neither"]),
+    (dict(input_ids=[[0, 2]], inputs_embeds=np.zeros((1, 2, 8), np.float32)), ["both"]),
+    (dict(input_ids=[0, 5, 2]), ["2-D", "(3,)"]),
+    (dict(input_ids=[[0.5, 1.0]]), ["integers", "float64"]),
+    (dict(inputs_embeds=np.zeros((1, 2, 5), np.float32)), ["hidden_size=8"]),
+    (dict(input_ids=[[0, 5, 2]], head_mask=np.ones(3)), ["head_mask has shape (3,)"]),
+    (dict(input_ids=np.zeros((1, 0), np.int64)), ["sequence length 0"]),
+    (dict(input_ids=[[0, 5, 2]], past_key_values=((np.zeros((1, 2, 1, 4)),) * 2,) * 2), ["is_decoder"]),
+    (dict(input_ids=[[0, 5, 2]], encoder_hidden_states=np.zeros((1, 3, 8))), ["cross-attention"]),
+    (dict(input_ids=[[0, 5, 2]], position_ids=[[0, 1, 10]]), ["position_ids", "id 10", "max_position_embeddings=10"]),
+])
+def test_bad_inputs_name_the_problem(model, kwargs, words):
+    with pytest.raises(InputError) as error:
+        model(**kwargs)
+    for word in words:
+        assert word in str(error.value), str(error.value)
+
+
+def test_the_longest_allowed_input_runs(model):
+    assert model([[0] * 8]).last_hidden_state.shape == (1, 8, 8)
+
+
+def test_relative_models_limit_the_key_length():
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG, position_embedding_type="relative_key"))
+    assert model([[3] * 10]).last_hidden_state.shape == (1, 10, 8)
+    with pytest.raises(InputError, match="11 tokens.*relative_key"):
+        model([[3] * 11])
+
+
+def test_decoder_cache_length_counts_toward_the_limit():
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG, is_decoder=True))
+    past = model([[0, 5, 6, 7, 8, 9]], use_cache=True).past_key_values
+    model([[4, 4]], past_key_values=past)
+    with pytest.raises(InputError, match=r"9 tokens \(6 cached \+ 3 new\)"):
+        model([[4, 4, 4]], past_key_values=past)
+    with pytest.raises(InputError, match=r"attention_mask has shape \(1, 2\).*keys=8.*6 cached"):
+        model([[4, 4]], past_key_values=past, attention_mask=[[1, 1]])

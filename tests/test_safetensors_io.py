@@ -1,0 +1,72 @@
+"""The safetensors reader: agrees with the reference library and refuses malformed files."""
+
+import json
+import struct
+
+import numpy as np
+import pytest
+import safetensors.numpy
+
+from xlmr_np import CheckpointError
+from xlmr_np.checkpoint.safetensors_io import load_file, save_file
+
+
+def test_reads_what_the_reference_library_writes(tmp_path):
+    tensors = {"a": np.arange(12, dtype=np.float32).reshape(3, 4), "b": np.array([1, 2], np.int64),
+               "c": np.ones((2, 0), np.float16), "d": np.array([True, False])}
+    safetensors.numpy.save_file(tensors, tmp_path / "x.safetensors")
+    loaded = load_file(tmp_path / "x.safetensors")
+    assert set(loaded) == set(tensors)
+    for key, value in tensors.items():
+        np.testing.assert_array_equal(loaded[key], value)
+        assert loaded[key].dtype == value.dtype
+
+
+def test_reference_library_reads_what_we_write(tmp_path):
+    tensors = {"w": np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32),
+               "i": np.arange(7, dtype=np.int32)}
+    save_file(tensors, tmp_path / "x.safetensors", {"format": "pt"})
+    loaded = safetensors.numpy.load_file(tmp_path / "x.safetensors")
+    for key, value in tensors.items():
+        np.testing.assert_array_equal(loaded[key], value)
+
+
+def write_raw(path, header, data=b""):
+    encoded = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(encoded)) + encoded + data)
+
+
+@pytest.mark.parametrize("header, data, words", [
+    ({"t": {"dtype": "F33", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 4, ["'t'", "F33"]),
+    ({"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4, ["'t'", "needs 8 bytes"]),
+    ({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 8]}}, b"\0" * 4, ["'t'", "outside"]),
+    ({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+      "u": {"dtype": "F32", "shape": [1], "data_offsets": [2, 6]}}, b"\0" * 8, ["overlaps"]),
+    ({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 8, ["4 bytes that no tensor covers"]),
+    ({"t": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, b"\0" * 4, ["shape"]),
+    ({"t": [1, 2]}, b"", ["'t'", "dtype, shape and data_offsets"]),
+])
+def test_malformed_headers_are_refused(tmp_path, header, data, words):
+    path = tmp_path / "bad.safetensors"
+    write_raw(path, header, data)
+    with pytest.raises(CheckpointError) as error:
+        load_file(path)
+    for word in words:
+        assert word in str(error.value)
+    assert "bad.safetensors" in str(error.value)
+
+
+def test_truncated_and_garbage_files(tmp_path):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(b"\x01\x02")
+    with pytest.raises(CheckpointError, match="too short"):
+        load_file(path)
+    path.write_bytes(struct.pack("<Q", 10**9) + b"{}")
+    with pytest.raises(CheckpointError, match="header length"):
+        load_file(path)
+    path.write_bytes(struct.pack("<Q", 4) + b"\xff\xfe{}")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        load_file(path)
+    path.write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty"):
+        load_file(path)
