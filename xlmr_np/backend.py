@@ -142,8 +142,8 @@ def erf_rational(x):
     return result.astype(x.dtype)
 
 
-def erf(x):
-    """The error function, elementwise, on the array's own backend.
+def erf(x, out=None):
+    """The error function, elementwise, on the array's own backend (into ``out`` if given).
 
     NumPy: ``scipy.special.erf`` if SciPy is installed (accurate to a few ulp and one pass over
     memory), else ``erf_rational`` (max abs error 1.2e-7, several passes). CuPy:
@@ -152,11 +152,14 @@ def erf(x):
     if backend_of(x) == "cupy":
         from cupyx.scipy.special import erf as cupy_erf  # noqa: PLC0415 - GPU only
 
-        return cupy_erf(x)
+        return cupy_erf(x, out=out) if out is not None else cupy_erf(x)
     scipy_erf = _scipy_erf()
     if scipy_erf is not None:
-        return scipy_erf(x)
-    return erf_rational(x)
+        return scipy_erf(x, out=out) if out is not None else scipy_erf(x)
+    if out is None:
+        return erf_rational(x)
+    out[...] = erf_rational(x)
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,6 +34,25 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
     def get_input_embeddings(self):
         return self.embeddings.word_embeddings
 
+    def encode_batch(self, sequences, attention_mask=None):
+        """Encode sequences of different lengths without padding them (the fast path).
+
+        ``sequences``: a list of id lists / 1-D arrays, or a 2-D ``input_ids`` array with its
+        ``attention_mask`` (rows are cut to their attended tokens). Returns a ``PackedOutput``:
+        ``last_hidden_state`` is a list of (length_i, hidden) arrays in input order and
+        ``pooler_output`` a (batch, hidden) array. Same numbers as ``forward`` on each sequence
+        (tests/test_packed.py); see docs/performance.md.
+        """
+        from ..fast import encode_packed  # noqa: PLC0415 - the fast path imports this package
+
+        if attention_mask is not None:
+            ids = as_backend_array(sequences, "input_ids", self.backend, "int")
+            mask = as_backend_array(attention_mask, "attention_mask", self.backend, "int")
+            check_ndim(ids, "input_ids", (2,), "2-D (batch, sequence) when attention_mask is given")
+            check_same_shape(mask, "attention_mask", ids.shape, "input_ids")
+            sequences = [row[keep != 0] for row, keep in zip(ids, mask)]
+        return encode_packed(self, list(sequences))
+
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                 head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
                 encoder_attention_mask=None, past_key_values=None, use_cache=None,
