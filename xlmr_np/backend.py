@@ -154,8 +154,14 @@ def erf(x, out=None):
 
         return cupy_erf(x, out=out) if out is not None else cupy_erf(x)
     scipy_erf = _scipy_erf()
-    if scipy_erf is not None:
+    if scipy_erf is not None and x.dtype != numpy.float16:
         return scipy_erf(x, out=out) if out is not None else scipy_erf(x)
+    if scipy_erf is not None:  # SciPy has no float16 loop (it would return float64)
+        result = scipy_erf(x.astype(numpy.float32)).astype(numpy.float16)
+        if out is None:
+            return result
+        out[...] = result
+        return out
     if out is None:
         return erf_rational(x)
     out[...] = erf_rational(x)

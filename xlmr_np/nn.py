@@ -99,10 +99,12 @@ class LayerNorm(Module):
 
     def forward(self, x):  # (..., size) -> (..., size)
         xp = namespace(x)
-        mean = xp.mean(x, axis=-1, keepdims=True)
-        centered = x - mean
+        values = x.astype(xp.float32) if x.dtype == xp.float16 else x  # float16: statistics in float32
+        mean = xp.mean(values, axis=-1, keepdims=True)
+        centered = values - mean
         variance = xp.mean(centered * centered, axis=-1, keepdims=True)  # biased, as torch
-        return centered / xp.sqrt(variance + self.eps) * self.weight + self.bias
+        normalized = centered / xp.sqrt(variance + self.eps) * self.weight + self.bias
+        return normalized.astype(x.dtype, copy=False)
 
 
 class Embedding(Module):

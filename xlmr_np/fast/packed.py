@@ -180,6 +180,8 @@ def encode_packed(model, sequences) -> PackedOutput:
         raise InputError("encode_batch is for inference: call model.eval() first (dropout is on)")
     if config.add_cross_attention:
         raise InputError("encode_batch does not run cross-attention; use the model's forward")
+    if model.dtype == "float16":
+        raise InputError("encode_batch computes in float32 or float64; run float16 models with forward")
     if len(sequences) == 0:
         raise InputError("encode_batch got no sequences")
     name = model.backend

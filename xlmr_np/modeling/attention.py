@@ -114,6 +114,8 @@ class XLMRobertaSelfAttention(Module):
         present = (key, value) if self.is_decoder else None
 
         scores = xp.matmul(query, xp.swapaxes(key, -1, -2))  # (batch, heads, q, k)
+        if scores.dtype == xp.float16:
+            scores = scores.astype(xp.float32)  # float16 models: scores, mask and softmax in float32
         if self.position_embedding_type in ("relative_key", "relative_key_query"):
             positions = relative_position_embeddings(self.distance_embedding, query.shape[2],
                                                      key.shape[2], use_cache).astype(query.dtype)
@@ -124,7 +126,7 @@ class XLMRobertaSelfAttention(Module):
         if attention_mask is not None:
             scores = scores + attention_mask  # 0 where allowed, dtype min where masked
 
-        probs = softmax(scores)  # (batch, heads, q, k)
+        probs = softmax(scores).astype(value.dtype, copy=False)  # (batch, heads, q, k)
         probs = self.dropout(probs)
         if head_mask is not None:
             probs = probs * head_mask  # (heads,) broadcast as (1, heads, 1, 1)

@@ -73,12 +73,13 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
 
         if attention_mask is None:
             attention_mask = xp.ones((batch, past_length + seq), dtype=self.dtype)
-        scores_mask = extended_attention_mask(attention_mask, seq, config.is_decoder, self.dtype)
+        mask_dtype = "float32" if self.dtype == "float16" else self.dtype  # the softmax's dtype
+        scores_mask = extended_attention_mask(attention_mask, seq, config.is_decoder, mask_dtype)
         encoder_scores_mask = None
         if config.is_decoder and encoder_hidden_states is not None:
             if encoder_attention_mask is None:
                 encoder_attention_mask = xp.ones(encoder_hidden_states.shape[:2], dtype=self.dtype)
-            encoder_scores_mask = inverted_encoder_mask(encoder_attention_mask, self.dtype)
+            encoder_scores_mask = inverted_encoder_mask(encoder_attention_mask, mask_dtype)
 
         embedding_output = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds,
                                            past_length)  # (batch, seq, hidden)
