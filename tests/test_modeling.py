@@ -4,8 +4,6 @@ Each example builds a random-weight reference model, saves it with ``save_pretra
 with xlmr_np, and compares every output field on a random, randomly padded batch.
 """
 
-import warnings
-
 import numpy as np
 import pytest
 import torch
@@ -103,21 +101,25 @@ def test_cached_decoding_equals_full_sequence(tmp_path_factory, config, seed, da
         assert_close(stepwise, full, "cached decoding vs full sequence")
 
 
-def test_inputs_embeds_matches_reference(tmp_path):
+@pytest.fixture(scope="module")
+def small_pair(tmp_path_factory):
+    """A small reference model and the same weights loaded by xlmr_np."""
+    directory = tmp_path_factory.mktemp("small")
     config = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
                   intermediate_size=20, max_position_embeddings=20)
-    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
-    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+    reference = reference_checkpoint(directory, ReferenceModel, config)
+    return xlmr_np.XLMRobertaModel.from_pretrained(directory), reference
+
+
+def test_inputs_embeds_matches_reference(small_pair):
+    model, reference = small_pair
     embeds = np.random.default_rng(0).standard_normal((2, 7, 16)).astype(np.float32)
     actual, expected = run_both(model, reference, inputs_embeds=embeds)
     compare_outputs(actual, expected, "inputs_embeds")
 
 
-def test_three_dimensional_mask_matches_reference(tmp_path):
-    config = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                  intermediate_size=20, max_position_embeddings=20)
-    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
-    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+def test_three_dimensional_mask_matches_reference(small_pair):
+    model, reference = small_pair
     rng = np.random.default_rng(1)
     ids = rng.integers(3, 50, size=(2, 6))
     mask = (rng.random((2, 6, 6)) < 0.7).astype(np.int64)
