@@ -11,7 +11,7 @@ lost, and unknown characters come back as "<unk>".
 
 from __future__ import annotations
 
-from typing import Iterable, List
+from typing import Iterable
 
 from .normalization import METASPACE
 
@@ -39,8 +39,3 @@ def clean_up_tokenization(text: str) -> str:
     for before, after in _CLEAN_UP_REPLACEMENTS:
         text = text.replace(before, after)
     return text
-
-
-def join_sub_texts(sub_texts: List[str], spaces_between: bool) -> str:
-    """Join decoded stretches and non-special added tokens (with a space between if asked)."""
-    return (" " if spaces_between else "").join(sub_texts)

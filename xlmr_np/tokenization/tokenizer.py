@@ -105,6 +105,7 @@ class XLMRobertaTokenizer:
         truncation_side: str = "right",
         added_tokens_decoder: Optional[Dict[int, AddedToken]] = None,
         name_or_path: str = "",
+        source: Optional[str] = None,
     ):
         if (vocab_file is None) == (model_proto is None):
             raise CheckpointError("pass exactly one of vocab_file (a path) or model_proto (bytes)")
@@ -116,7 +117,7 @@ class XLMRobertaTokenizer:
             except OSError as error:
                 raise CheckpointError(f"cannot read SentencePiece model {source!r}: {error}") from None
         else:
-            source = "model_proto"
+            source = source or "model_proto"  # where the bytes came from, for error messages
         self.vocab_file = vocab_file
         self.name_or_path = name_or_path or (os.path.dirname(source) if vocab_file else "")
         self._model_proto = bytes(model_proto)
@@ -187,8 +188,7 @@ class XLMRobertaTokenizer:
         settings.update(overrides)
         settings.setdefault("added_tokens_decoder", files.added_tokens)
         settings.setdefault("name_or_path", os.fspath(pretrained_model_name_or_path))
-        tokenizer = cls(model_proto=files.model_proto, **settings)
-        return tokenizer
+        return cls(model_proto=files.model_proto, source=files.source, **settings)
 
     def save_pretrained(self, save_directory: str) -> Tuple[str, ...]:
         """Write ``tokenizer_config.json``, ``special_tokens_map.json`` and ``sentencepiece.bpe.model``.
@@ -214,6 +214,7 @@ class XLMRobertaTokenizer:
         state = self.__dict__.copy()
         state["_processor"] = None  # SentencePieceProcessor is rebuilt from the stored bytes
         state["_layout"] = None
+        state["_offset_mapper"] = None  # rebuilt on first use
         return state
 
     def __setstate__(self, state):
@@ -416,11 +417,15 @@ class XLMRobertaTokenizer:
     def _offsets(self) -> OffsetMapper:
         if self._offset_mapper is None:
             self._offset_mapper = OffsetMapper(
-                read_normalizer_settings(self._model_proto),
-                lambda text: self._processor.encode(text, out_type=str),
-                lambda pieces: [self._layout.id_of_token(piece) for piece in pieces],
+                read_normalizer_settings(self._model_proto), self._pieces_of_text, self._ids_of_pieces
             )
         return self._offset_mapper
+
+    def _pieces_of_text(self, text: str) -> List[str]:
+        return self._processor.encode(text, out_type=str)
+
+    def _ids_of_pieces(self, pieces: Sequence[str]) -> List[int]:
+        return [self._layout.id_of_token(piece) for piece in pieces]
 
     def _encode_texts(self, texts: List[str], with_offsets: bool) -> List[_Encoded]:
         """Ids (and, if asked, original character spans) of each text, without special tokens added."""

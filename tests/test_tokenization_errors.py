@@ -1,0 +1,163 @@
+"""Bad input: clear ``InputError`` / ``ConfigError`` messages, or the reference's behaviour.
+
+docs/tokenizer.md lists what transformers does in each case.
+"""
+
+import pytest
+
+from xlmr_np.errors import ConfigError, InputError
+from xlmr_np.tokenization import XLMRobertaTokenizer
+
+try:
+    from tokenizer_fixtures import tokenizer_sets, unigram  # noqa: F401
+except ImportError:  # tests/ imported as a package
+    from tests.tokenizer_fixtures import tokenizer_sets, unigram  # noqa: F401
+
+
+@pytest.mark.parametrize("bad", [5, None, b"bytes", 3.5, {"text": "a"}])
+def test_non_string_text(unigram, bad):
+    with pytest.raises(InputError, match=type(bad).__name__):
+        unigram.ours(bad)
+    with pytest.raises(ValueError):  # transformers raises ValueError as well
+        unigram.slow(bad)
+
+
+@pytest.mark.parametrize("bad", [["ok", 3], ["ok", None], [("a", "b", "c")], [b"x"]])
+def test_non_string_items_in_a_batch(unigram, bad):
+    with pytest.raises(InputError, match="batch item"):
+        unigram.ours(bad)
+
+
+def test_mismatched_pair_arguments(unigram):
+    with pytest.raises(InputError, match="text_pair"):
+        unigram.ours("one", ["two"])
+    with pytest.raises(InputError, match="text_pair"):
+        unigram.ours(["one", "two"], ["three"])
+    with pytest.raises(InputError, match="empty list"):
+        unigram.ours([])
+
+
+@pytest.mark.parametrize("text", ["a\ud800b", "\udfff", "ok \ud83d"])
+def test_lone_surrogates(unigram, text):
+    """The slow tokenizer fails inside SentencePiece (RuntimeError); we name the character and position."""
+    position = next(index for index, char in enumerate(text) if 0xD800 <= ord(char) <= 0xDFFF)
+    with pytest.raises(InputError, match=f"position {position}"):
+        unigram.ours(text)
+    with pytest.raises(InputError, match="surrogate"):
+        unigram.ours(["fine", text])
+    with pytest.raises(InputError, match="surrogate"):
+        unigram.ours("fine", text, return_offsets_mapping=True)
+    with pytest.raises(InputError, match="surrogate"):
+        unigram.ours.tokenize(text)
+    with pytest.raises(RuntimeError):
+        unigram.slow(text)
+
+
+def test_empty_strings_behave_like_transformers(unigram):
+    assert unigram.ours("")["input_ids"] == unigram.slow("")["input_ids"] == [0, 2]
+    assert unigram.ours("", "")["input_ids"] == unigram.slow("", "")["input_ids"] == [0, 2, 2, 2]
+    assert unigram.ours([""], padding=True)["input_ids"] == [[0, 2]]
+    assert unigram.ours.tokenize("") == []
+
+
+@pytest.mark.parametrize("max_length", [0, 1])
+def test_max_length_below_special_tokens_single(unigram, max_length):
+    with pytest.raises(InputError, match=f"max_length={max_length} is smaller than the 2 special tokens"):
+        unigram.ours("some text", truncation=True, max_length=max_length)
+    with pytest.raises(InputError):
+        unigram.ours("some text", max_length=max_length)  # max_length alone switches truncation on
+
+
+@pytest.mark.parametrize("max_length", [0, 1, 2, 3])
+def test_max_length_below_special_tokens_pair(unigram, max_length):
+    with pytest.raises(InputError, match="4 special tokens"):
+        unigram.ours("some text", "more text", truncation="longest_first", max_length=max_length)
+
+
+def test_max_length_equal_to_special_tokens_keeps_only_them(unigram):
+    """The fast tokenizer gives <s></s>; the slow one logs an error and returns everything."""
+    assert unigram.ours("some text", truncation=True, max_length=2)["input_ids"] == [0, 2]
+    assert unigram.fast("some text", truncation=True, max_length=2)["input_ids"] == [0, 2]
+    assert unigram.ours("some", "text", truncation=True, max_length=4)["input_ids"] == [0, 2, 2, 2]
+
+
+def test_small_max_length_is_fine_without_truncation(unigram):
+    encoded = unigram.ours(["a", "a b c d e"], padding="max_length", max_length=1)
+    assert encoded["input_ids"] == unigram.slow(["a", "a b c d e"], padding="max_length", max_length=1)["input_ids"]
+
+
+def test_truncation_that_cannot_fit(unigram):
+    long, short = "one two three four five six seven", "a"
+    with pytest.raises(InputError, match="only_first"):
+        unigram.ours(short, long, truncation="only_first", max_length=6)
+    with pytest.raises(InputError, match="only_second"):
+        unigram.ours(long, short, truncation="only_second", max_length=6)
+    with pytest.raises(InputError, match="needs a text_pair"):
+        unigram.ours(long, truncation="only_second", max_length=6)
+
+
+def test_overflow_errors(unigram):
+    text = "one two three four five six seven eight nine ten"
+    with pytest.raises(InputError, match="stride=4"):
+        unigram.ours(text, truncation=True, max_length=6, stride=4, return_overflowing_tokens=True)
+    with pytest.raises(InputError, match="only_first' or 'only_second"):
+        unigram.ours(text, text, truncation="longest_first", max_length=10, return_overflowing_tokens=True)
+    with pytest.raises(ValueError, match="longest_first"):  # the slow tokenizer refuses too
+        unigram.slow(text, text, truncation="longest_first", max_length=10, return_overflowing_tokens=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(padding="sideways"), "padding='sideways'"),
+        (dict(truncation="middle"), "truncation='middle'"),
+        (dict(max_length=-1), "max_length must be an int >= 0"),
+        (dict(max_length=2.5), "max_length"),
+        (dict(stride=-1, truncation=True, max_length=5), "stride"),
+        (dict(pad_to_multiple_of=0, padding=True), "pad_to_multiple_of"),
+        (dict(padding=True, truncation=True, max_length=10, pad_to_multiple_of=4), "not a multiple"),
+        (dict(return_tensors="pt"), "return_tensors='pt'"),
+        (dict(add_special_tokens=False, return_token_type_ids=True), "add_special_tokens"),
+    ],
+)
+def test_bad_arguments(unigram, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        unigram.ours(["a text", "another"], **kwargs)
+
+
+def test_ragged_numpy_output(unigram):
+    with pytest.raises(InputError, match="padding=True"):
+        unigram.ours(["a", "a b c"], return_tensors="np")
+
+
+def test_bad_configuration(unigram):
+    with pytest.raises(ConfigError, match="padding_side"):
+        XLMRobertaTokenizer.from_pretrained(unigram.directory, padding_side="middle")
+    with pytest.raises(ConfigError, match="model_max_length"):
+        XLMRobertaTokenizer.from_pretrained(unigram.directory, model_max_length=0)
+    with pytest.raises(ConfigError, match="not in the vocabulary"):
+        XLMRobertaTokenizer.from_pretrained(unigram.directory, cls_token="[CLS]")
+    tokenizer = XLMRobertaTokenizer.from_pretrained(unigram.directory)
+    with pytest.raises(ConfigError):
+        tokenizer.truncation_side = "up"
+
+
+def test_encode_helpers_reject_batches(unigram):
+    with pytest.raises(InputError, match="encode"):
+        unigram.ours.encode(["a", "b"])
+    with pytest.raises(InputError, match="batch_encode_plus"):
+        unigram.ours.batch_encode_plus("a")
+    assert unigram.ours.encode_plus("a", "b") == unigram.ours("a", "b")
+    assert unigram.ours.batch_encode_plus(["a", "b"]) == unigram.ours(["a", "b"])
+
+
+def test_special_tokens_mask_with_pair_and_existing_specials(unigram):
+    with pytest.raises(InputError):
+        unigram.ours.get_special_tokens_mask([0, 5, 2], [5], already_has_special_tokens=True)
+
+
+def test_sequence_ids_out_of_range(unigram):
+    encoding = unigram.ours(["a", "b"])
+    assert encoding.sequence_ids(1) == [None, 0, None]
+    with pytest.raises(InputError, match="batch_index=2"):
+        encoding.sequence_ids(2)
