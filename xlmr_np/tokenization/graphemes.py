@@ -81,6 +81,17 @@ def break_class(char: str) -> int:
 
 
 @lru_cache(maxsize=4096)
+def is_single_char_cluster(char: str) -> bool:
+    """True if ``char`` never joins a neighbour into a longer cluster, whatever the neighbours are.
+
+    Letters, digits, punctuation, symbols, Hangul syllables, line feeds and controls qualify;
+    combining marks, joiners, spacing marks, prepended marks, jamo, regional indicators and
+    carriage returns do not. A text made only of such characters is one cluster per character.
+    """
+    return break_class(char) in (OTHER, CONTROL, LF, LV, LVT)
+
+
+@lru_cache(maxsize=4096)
 def _is_extended_pictographic(char: str) -> bool:
     """Approximates Extended_Pictographic: the emoji and pictograph blocks plus © ® ‼ ⁉ ™ ℹ."""
     code = ord(char)

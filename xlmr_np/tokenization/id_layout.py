@@ -60,6 +60,7 @@ class FairseqIdLayout:
         self._names_of_ids = {model_id: name for name, model_id in self._named_ids.items()}
         self._piece_of_sentencepiece_id = piece_of_sentencepiece_id
         self._sentencepiece_id_of_piece = sentencepiece_id_of_piece
+        self._known_pieces: Dict[str, int] = {}  # cache of id_of_token for vocabulary pieces
 
     def model_ids(self, sentencepiece_ids: List[int]) -> List[int]:
         """Shift the ids SentencePiece's encoder returns into model ids (``0`` becomes ``<unk>``)."""
@@ -68,11 +69,17 @@ class FairseqIdLayout:
 
     def id_of_token(self, token: str) -> int:
         """Model id of a token string; unknown strings give ``<unk>``'s id."""
+        known = self._known_pieces.get(token)
+        if known is not None:
+            return known
         named = self._named_ids.get(token)
         if named is not None:
             return named
         piece_id = self._sentencepiece_id_of_piece(token)
-        return piece_id + FAIRSEQ_OFFSET if piece_id != SENTENCEPIECE_UNK_ID else self.unk_id
+        if piece_id == SENTENCEPIECE_UNK_ID:
+            return self.unk_id  # not cached: unknown strings are unbounded
+        self._known_pieces[token] = piece_id + FAIRSEQ_OFFSET
+        return piece_id + FAIRSEQ_OFFSET
 
     def token_of_id(self, model_id: int) -> str:
         """Token string of a model id in ``0 .. vocab_size - 1`` (the caller checks the range)."""

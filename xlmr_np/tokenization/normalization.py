@@ -28,7 +28,7 @@ from typing import List
 
 from .alignment import AlignedText, Edit, append_replacement
 from .charsmap import CharsMap
-from .graphemes import grapheme_clusters
+from .graphemes import grapheme_clusters, is_single_char_cluster
 
 METASPACE = "\u2581"  # "▁", SentencePiece's visible space
 
@@ -50,9 +50,18 @@ def precompiled_like_fast(text: AlignedText, charsmap: CharsMap) -> None:
     """
     if not charsmap or not text.chars:
         return
+    distinct = set(text.chars)
+    if all(map(is_single_char_cluster, distinct)):
+        # Shortcut for most text: every character is a cluster of its own, so only
+        # single-character replacements can apply — and often none does.
+        if all(charsmap.char_replacement(char) is None for char in distinct):
+            return
+        clusters = text.chars
+    else:
+        clusters = grapheme_clusters(text.text)
     edits: List[Edit] = []
     modified = False
-    for cluster in grapheme_clusters(text.text):
+    for cluster in clusters:
         if len(cluster) > 1 and len(cluster.encode("utf-8")) < _GRAPHEME_BYTE_LIMIT:
             replacement = charsmap.shortest_match(cluster)
             if replacement is not None:
@@ -109,6 +118,8 @@ def strip_right(text: AlignedText) -> None:
 def collapse_space_runs(text: AlignedText) -> None:
     """Replace every run of two or more spaces by one "▁" carrying the span of the run's last space."""
     chars, spans = text.chars, text.spans
+    if "  " not in "".join(chars):
+        return
     out_chars: List[str] = []
     out_spans = []
     index = 0
