@@ -8,7 +8,6 @@ check that our offsets are still well-formed, and list such inputs explicitly.
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from xlmr_np.tokenization.alignment import AlignedText, append_replacement
 from xlmr_np.tokenization.charsmap import CharsMap

@@ -17,7 +17,7 @@ Fields we do not write keep their proto2 defaults when SentencePiece parses the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import List, Sequence
 
 from .protobuf_wire import (
     WIRE_FIXED32,

@@ -27,7 +27,6 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import CheckpointError, ConfigError, InputError
 from . import padding as padding_rules
-from . import truncation as truncation_rules
 from .alignment import Span
 from .batch_encoding import BatchEncoding
 from .checkpoint_files import (
@@ -38,42 +37,31 @@ from .checkpoint_files import (
 )
 from .decoding import clean_up_tokenization, tokens_to_string
 from .id_layout import FairseqIdLayout
+from .inputs import (
+    LARGE_INTEGER,
+    VERY_LARGE_INTEGER,
+    as_id_list,
+    check_non_negative_int,
+    check_positive_int,
+    examples_of_call,
+    is_integer,
+    require_encodable,
+    require_str,
+    resolve_lengths,
+)
 from .offsets import OffsetMapper
+from .rows import EncodedText, build_row, select_rows
 from .sentencepiece_backend import load_processor
 from .sentencepiece_model import read_normalizer_settings
 from .special_tokens import AddedToken, AddedTokenSplitter, Stretch
 
-VERY_LARGE_INTEGER = int(1e30)
-"""``model_max_length`` of a tokenizer that has none (transformers' value)."""
-
-LARGE_INTEGER = int(1e20)
-"""Above this, ``model_max_length`` counts as "no limit" when padding or truncating to it."""
+__all__ = ["LARGE_INTEGER", "VERY_LARGE_INTEGER", "XLMRobertaTokenizer"]
 
 _BATCH_ENCODE_THRESHOLD = 64
 """SentencePiece's list API costs ~0.3 ms per call (it starts worker threads); below this many
 texts, encoding them one by one is faster."""
 
 TextInput = Union[str, Sequence[str], Sequence[Tuple[str, str]]]
-
-_DEFAULT_SPECIAL_TOKENS = {
-    "bos_token": "<s>",
-    "eos_token": "</s>",
-    "unk_token": "<unk>",
-    "sep_token": "</s>",
-    "pad_token": "<pad>",
-    "cls_token": "<s>",
-    "mask_token": "<mask>",
-}
-
-
-class _Encoded:
-    """The tokens of one text, before special tokens are added."""
-
-    __slots__ = ("ids", "spans")
-
-    def __init__(self, ids: List[int], spans: Optional[List[Span]]):
-        self.ids = ids
-        self.spans = spans
 
 
 class XLMRobertaTokenizer:
@@ -130,7 +118,7 @@ class XLMRobertaTokenizer:
 
         if isinstance(model_max_length, float) and model_max_length.is_integer():
             model_max_length = int(model_max_length)  # some configs store 1e30 as a float
-        self.model_max_length = _check_positive_int("model_max_length", model_max_length, ConfigError)
+        self.model_max_length = check_positive_int("model_max_length", model_max_length, ConfigError)
         self.clean_up_tokenization_spaces = bool(clean_up_tokenization_spaces)
         self.padding_side = padding_side
         self.truncation_side = truncation_side
@@ -287,7 +275,7 @@ class XLMRobertaTokenizer:
             return None
         if isinstance(tokens, str):
             return self._id_of_token(tokens)
-        return [self._id_of_token(_require_str(token, "token")) for token in tokens]
+        return [self._id_of_token(require_str(token, "token")) for token in tokens]
 
     def _id_of_token(self, token: str) -> int:
         added = self._added_tokens_encoder.get(token)
@@ -295,9 +283,9 @@ class XLMRobertaTokenizer:
 
     def convert_ids_to_tokens(self, ids, skip_special_tokens: bool = False):
         """Token string of an id, or strings of a list of ids (optionally without special tokens)."""
-        if _is_integer(ids):
+        if is_integer(ids):
             return self._token_of_id(int(ids))
-        ids = _as_id_list(ids)
+        ids = as_id_list(ids)
         special_ids = set(self.all_special_ids) if skip_special_tokens else ()
         return [self._token_of_id(token_id) for token_id in ids if token_id not in special_ids]
 
@@ -388,7 +376,7 @@ class XLMRobertaTokenizer:
 
     def tokenize(self, text: str) -> List[str]:
         """The token strings of ``text`` (SentencePiece pieces and special tokens, no ``<s>``/``</s>`` added)."""
-        text = _require_str(text, "text")
+        text = require_str(text, "text")
         stretches = self._splitter.split(text)
         plain = [stretch.text for stretch in stretches if stretch.token_id is None and stretch.text]
         pieces_per_stretch = iter(self._sentencepiece_encode(plain, str))
@@ -411,7 +399,7 @@ class XLMRobertaTokenizer:
             return self._processor.encode(texts, out_type=out_type)
         except (RuntimeError, TypeError, UnicodeError):
             for text in texts:
-                _require_encodable(text)
+                require_encodable(text)
             raise
 
     def _offsets(self) -> OffsetMapper:
@@ -427,7 +415,7 @@ class XLMRobertaTokenizer:
     def _ids_of_pieces(self, pieces: Sequence[str]) -> List[int]:
         return [self._layout.id_of_token(piece) for piece in pieces]
 
-    def _encode_texts(self, texts: List[str], with_offsets: bool) -> List[_Encoded]:
+    def _encode_texts(self, texts: List[str], with_offsets: bool) -> List[EncodedText]:
         """Ids (and, if asked, original character spans) of each text, without special tokens added."""
         stretches_per_text: List[List[Stretch]] = [self._splitter.split(text) for text in texts]
         plain = [
@@ -443,7 +431,7 @@ class XLMRobertaTokenizer:
         results = []
         for stretches in stretches_per_text:
             if not with_offsets and len(stretches) == 1:
-                results.append(_Encoded(next(encoded_stretches) if stretches[0].text else [], None))
+                results.append(EncodedText(next(encoded_stretches) if stretches[0].text else [], None))
                 continue
             ids: List[int] = []
             spans: Optional[List[Span]] = [] if with_offsets else None
@@ -459,7 +447,7 @@ class XLMRobertaTokenizer:
                         spans.extend(self._offsets().spans(stretch.text, stretch.start, pieces))
                     else:
                         ids.extend(next(encoded_stretches))
-            results.append(_Encoded(ids, spans))
+            results.append(EncodedText(ids, spans))
         return results
 
     # ------------------------------------------------------------------ the main call
@@ -495,9 +483,11 @@ class XLMRobertaTokenizer:
         back as extra rows, windows overlapping by ``stride`` tokens, and
         ``overflow_to_sample_mapping`` says which input each row came from.
         """
-        batched, examples = _examples(text, text_pair)
-        padding_strategy, truncation_strategy, max_length = self._resolve_lengths(padding, truncation, max_length, pad_to_multiple_of)
-        stride = _check_non_negative_int("stride", stride)
+        batched, examples = examples_of_call(text, text_pair)
+        padding_strategy, truncation_strategy, max_length = resolve_lengths(
+            padding, truncation, max_length, pad_to_multiple_of, self.model_max_length
+        )
+        stride = check_non_negative_int("stride", stride)
         if return_tensors not in (None, "np"):
             raise InputError(f"return_tensors={return_tensors!r} is not supported; use None or 'np'")
         if return_token_type_ids and not add_special_tokens:
@@ -511,22 +501,19 @@ class XLMRobertaTokenizer:
         pair_texts = [second for _, second in examples if second is not None]
         seconds = iter(self._encode_texts(pair_texts, return_offsets_mapping))
 
-        rows_ids: List[List[int]] = []
-        rows_spans: List[List[Span]] = []
-        rows_special: List[List[int]] = []
-        rows_sequence: List[List[Optional[int]]] = []
+        rows = []
         sample_of_row: List[int] = []
+        cls_id, sep_id = self.cls_token_id, self.sep_token_id
         for sample, (first, (_, second_text)) in enumerate(zip(firsts, examples)):
             second = next(seconds) if second_text is not None else None
-            for kept_first, kept_second in self._truncated_rows(
-                first, second, add_special_tokens, truncation_strategy, max_length, stride, return_overflowing_tokens
+            special_count = self.num_special_tokens_to_add(pair=second is not None) if add_special_tokens else 0
+            for kept_first, kept_second in select_rows(
+                len(first.ids), None if second is None else len(second.ids), special_count,
+                truncation_strategy, max_length, stride, return_overflowing_tokens, self.truncation_side,
             ):
-                ids, spans, special, sequence = self._assemble_row(first, kept_first, second, kept_second, add_special_tokens)
-                rows_ids.append(ids)
-                rows_spans.append(spans)
-                rows_special.append(special)
-                rows_sequence.append(sequence)
+                rows.append(build_row(first, kept_first, second, kept_second, cls_id, sep_id, add_special_tokens))
                 sample_of_row.append(sample)
+        rows_ids = [row.ids for row in rows]
 
         fields: Dict[str, List[list]] = {"input_ids": rows_ids}
         if return_token_type_ids:
@@ -534,10 +521,10 @@ class XLMRobertaTokenizer:
         if return_attention_mask:
             fields["attention_mask"] = [[1] * len(row) for row in rows_ids]
         if return_special_tokens_mask:
-            fields["special_tokens_mask"] = rows_special
+            fields["special_tokens_mask"] = [row.special_tokens_mask for row in rows]
         if return_offsets_mapping:
-            fields["offset_mapping"] = rows_spans
-        fields["_sequence_ids"] = rows_sequence
+            fields["offset_mapping"] = [row.spans for row in rows]
+        fields["_sequence_ids"] = [row.sequence_ids for row in rows]
 
         target = padding_rules.target_length(
             padding_strategy, [len(row) for row in rows_ids], max_length, pad_to_multiple_of
@@ -563,109 +550,6 @@ class XLMRobertaTokenizer:
         if return_tensors == "np":
             encoding.convert_to_numpy()
         return encoding
-
-    def _resolve_lengths(self, padding, truncation, max_length, pad_to_multiple_of):
-        """transformers' rules for combining ``padding``, ``truncation`` and ``max_length``."""
-        if max_length is not None:
-            max_length = _check_non_negative_int("max_length", max_length)
-        if pad_to_multiple_of is not None:
-            pad_to_multiple_of = _check_positive_int("pad_to_multiple_of", pad_to_multiple_of, InputError)
-        if max_length is not None and padding is False and truncation is None:
-            truncation = truncation_rules.LONGEST_FIRST  # transformers' backward-compatible default
-        padding_strategy = padding_rules.resolve_strategy(padding)
-        truncation_strategy = truncation_rules.resolve_strategy(truncation)
-        if max_length is None:
-            no_limit = self.model_max_length > LARGE_INTEGER
-            if padding_strategy == padding_rules.MAX_LENGTH:
-                if no_limit:
-                    padding_strategy = padding_rules.DO_NOT_PAD
-                else:
-                    max_length = self.model_max_length
-            if truncation_strategy != truncation_rules.DO_NOT_TRUNCATE:
-                if no_limit:
-                    truncation_strategy = truncation_rules.DO_NOT_TRUNCATE
-                else:
-                    max_length = self.model_max_length
-        if (
-            truncation_strategy != truncation_rules.DO_NOT_TRUNCATE
-            and padding_strategy != padding_rules.DO_NOT_PAD
-            and pad_to_multiple_of is not None
-            and max_length is not None
-            and max_length % pad_to_multiple_of
-        ):
-            raise InputError(
-                f"truncation length max_length={max_length} is not a multiple of pad_to_multiple_of={pad_to_multiple_of}"
-            )
-        return padding_strategy, truncation_strategy, max_length
-
-    def _truncated_rows(self, first, second, add_special_tokens, strategy, max_length, stride, overflow):
-        """``[(slice of first, slice of second or None), ...]``: one row, or one per overflow window."""
-        keep_second = None if second is None else slice(0, len(second.ids))
-        if strategy == truncation_rules.DO_NOT_TRUNCATE or max_length is None:
-            return [(slice(0, len(first.ids)), keep_second)]
-        special_count = self.num_special_tokens_to_add(pair=second is not None) if add_special_tokens else 0
-        if max_length < special_count:
-            raise InputError(
-                f"max_length={max_length} is smaller than the {special_count} special tokens "
-                f"{'a pair' if second is not None else 'one text'} needs"
-            )
-        budget = max_length - special_count
-        if second is None and strategy == truncation_rules.ONLY_SECOND:
-            raise InputError("truncation='only_second' needs a text_pair")
-        if not overflow:
-            return [truncation_rules.truncate(len(first.ids), None if second is None else len(second.ids), budget, strategy, self.truncation_side)]
-        if second is not None and strategy == truncation_rules.LONGEST_FIRST:
-            raise InputError(
-                "return_overflowing_tokens=True with a pair of texts needs truncation='only_first' or "
-                "'only_second' (as in transformers' slow tokenizer); 'longest_first' cannot say which text overflows"
-            )
-        if strategy == truncation_rules.ONLY_SECOND:
-            window = budget - len(first.ids)
-            if window <= 0 and len(second.ids) > window:
-                raise InputError(
-                    f"truncation='only_second' leaves no room for the second text: max_length={max_length} holds "
-                    f"{budget} tokens besides special tokens and the first text already has {len(first.ids)}"
-                )
-            windows = truncation_rules.overflow_windows(len(second.ids), window, stride, self.truncation_side)
-            return [(slice(0, len(first.ids)), window_slice) for window_slice in windows]
-        window = budget - (len(second.ids) if second is not None else 0)
-        if window <= 0 and len(first.ids) > window:
-            raise InputError(
-                f"truncation leaves no room for the first text: max_length={max_length} holds {budget} tokens "
-                f"besides special tokens and the second text already has {len(second.ids) if second else 0}"
-            )
-        windows = truncation_rules.overflow_windows(len(first.ids), window, stride, self.truncation_side)
-        return [(window_slice, keep_second) for window_slice in windows]
-
-    def _assemble_row(self, first, kept_first, second, kept_second, add_special_tokens):
-        """Ids, offsets, special-token mask and sequence ids of one output row."""
-        first_ids = first.ids[kept_first]
-        first_spans = first.spans[kept_first] if first.spans is not None else [(0, 0)] * len(first_ids)
-        parts_ids = [first_ids]
-        parts_spans = [first_spans]
-        parts_special = [[0] * len(first_ids)]
-        parts_sequence = [[0] * len(first_ids)]
-        if second is not None:
-            second_ids = second.ids[kept_second]
-            second_spans = second.spans[kept_second] if second.spans is not None else [(0, 0)] * len(second_ids)
-        if not add_special_tokens:
-            if second is not None:
-                parts_ids.append(second_ids)
-                parts_spans.append(second_spans)
-                parts_special.append([0] * len(second_ids))
-                parts_sequence.append([1] * len(second_ids))
-            return [sum(parts, []) for parts in (parts_ids, parts_spans, parts_special, parts_sequence)]
-        cls, sep, none = self.cls_token_id, self.sep_token_id, (0, 0)
-        ids = [cls] + first_ids + [sep]
-        spans = [none] + first_spans + [none]
-        special = [1] + [0] * len(first_ids) + [1]
-        sequence: List[Optional[int]] = [None] + [0] * len(first_ids) + [None]
-        if second is not None:
-            ids += [sep] + second_ids + [sep]
-            spans += [none] + second_spans + [none]
-            special += [1] + [0] * len(second_ids) + [1]
-            sequence += [None] + [1] * len(second_ids) + [None]
-        return ids, spans, special, sequence
 
     def encode(
         self,
@@ -708,7 +592,7 @@ class XLMRobertaTokenizer:
         spaces_between_special_tokens: bool = True,
     ) -> str:
         """Text of a sequence of ids, exactly as transformers' slow ``XLMRobertaTokenizer.decode``."""
-        tokens = self.convert_ids_to_tokens(_as_id_list(token_ids), skip_special_tokens=skip_special_tokens)
+        tokens = self.convert_ids_to_tokens(as_id_list(token_ids), skip_special_tokens=skip_special_tokens)
         special = set(self.all_special_tokens)
         # Added tokens that are not special are decoded on their own, between spaces (transformers' rule).
         plain_added = {content for content in self._added_tokens_encoder if content not in special}
@@ -741,87 +625,3 @@ class XLMRobertaTokenizer:
         ]
 
     clean_up_tokenization = staticmethod(clean_up_tokenization)
-
-
-# ---------------------------------------------------------------------- argument checking
-
-
-def _require_str(value, what: str) -> str:
-    if not isinstance(value, str):
-        raise InputError(f"{what} must be a str, got {type(value).__name__}: {value!r:.80}")
-    return value
-
-
-def _require_encodable(text: str) -> None:
-    """Reject strings that cannot be written as UTF-8 (lone surrogates such as '\\ud800')."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise InputError(
-            f"text contains the lone surrogate {text[error.start]!r} (U+{ord(text[error.start]):04X}) at "
-            f"position {error.start}; only valid Unicode text can be tokenised"
-        ) from None
-
-
-def _is_integer(value) -> bool:
-    return isinstance(value, int) or (hasattr(value, "ndim") and value.ndim == 0 and hasattr(value, "item"))
-
-
-def _as_id_list(token_ids) -> List[int]:
-    """Accept an int, a list/tuple of ints, or a 0-/1-D array (NumPy, torch, ...)."""
-    if hasattr(token_ids, "tolist"):
-        token_ids = token_ids.tolist()
-    if isinstance(token_ids, int):
-        return [token_ids]
-    if not isinstance(token_ids, (list, tuple)):
-        raise InputError(f"token ids must be an int or a sequence of ints, got {type(token_ids).__name__}")
-    result = []
-    for token_id in token_ids:
-        if isinstance(token_id, bool) or not isinstance(token_id, int):
-            if hasattr(token_id, "item"):
-                token_id = token_id.item()
-            if isinstance(token_id, bool) or not isinstance(token_id, int):
-                raise InputError(f"token ids must be ints, got {type(token_id).__name__}: {token_id!r:.80}")
-        result.append(token_id)
-    return result
-
-
-def _check_non_negative_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(f"{name} must be an int >= 0, got {value!r}")
-    return value
-
-
-def _check_positive_int(name: str, value, error_type) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise error_type(f"{name} must be an int > 0, got {value!r}")
-    return value
-
-
-def _examples(text, text_pair) -> Tuple[bool, List[Tuple[str, Optional[str]]]]:
-    """Normalise the call's inputs to ``(batched, [(text, pair or None), ...])``."""
-    if isinstance(text, str):
-        if text_pair is not None and not isinstance(text_pair, str):
-            raise InputError(f"text is one str, so text_pair must be a str too, got {type(text_pair).__name__}")
-        return False, [(text, text_pair)]
-    if not isinstance(text, (list, tuple)):
-        raise InputError(f"text must be a str or a list of str, got {type(text).__name__}: {text!r:.80}")
-    if not text:
-        raise InputError("text is an empty list; there is nothing to tokenise")
-    if text_pair is not None:
-        if not isinstance(text_pair, (list, tuple)) or len(text_pair) != len(text):
-            raise InputError(
-                f"text is a batch of {len(text)}, so text_pair must be a list of {len(text)} str, got {text_pair!r:.80}"
-            )
-        pairs = list(zip(text, text_pair))
-    else:
-        pairs = [tuple(item) if isinstance(item, (list, tuple)) else (item, None) for item in text]
-    examples = []
-    for index, pair in enumerate(pairs):
-        if len(pair) != 2:
-            raise InputError(f"batch item {index} must be a str or a (text, text_pair) pair, got {pair!r:.80}")
-        first, second = pair
-        if not isinstance(first, str) or not (second is None or isinstance(second, str)):
-            raise InputError(f"batch item {index} must hold str values, got {pair!r:.80}")
-        examples.append((first, second))
-    return True, examples
