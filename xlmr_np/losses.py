@@ -16,11 +16,17 @@ IGNORE_INDEX = -100
 
 
 def log_softmax(logits, axis=-1):
-    """log(softmax(logits)) = logits - max - log(sum(exp(logits - max))), finite for finite logits."""
+    """log(softmax(logits)) = logits - max - log(sum(exp(logits - max))), finite for finite logits.
+
+    float16 logits are summed in float32 (a sum of 250k exps can pass float16's 65504) and the
+    result is cast back.
+    """
     xp = namespace(logits)
-    peak = xp.max(logits, axis=axis, keepdims=True)
-    shifted = logits - peak  # <= 0, so exp never overflows
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    values = logits.astype(xp.float32) if logits.dtype == xp.float16 else logits
+    peak = xp.max(values, axis=axis, keepdims=True)
+    shifted = values - peak  # <= 0, so exp never overflows
+    result = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return result.astype(logits.dtype, copy=False)
 
 
 def _check_class_ids(labels, num_classes: int, ignore_index: int, name: str):
@@ -54,7 +60,7 @@ def cross_entropy(logits, labels, ignore_index: int = IGNORE_INDEX, name: str = 
     if count == 0:
         return xp.asarray(float("nan"), dtype=logits.dtype)
     safe_labels = xp.where(counted, labels, 0).astype(xp.int64)  # ignored rows read class 0, then drop out
-    log_probs = log_softmax(logits)  # (rows, classes)
+    log_probs = log_softmax(logits.astype(xp.float32) if logits.dtype == xp.float16 else logits)
     picked = xp.take_along_axis(log_probs, safe_labels[:, None], axis=1)[:, 0]  # (rows,)
     total = -xp.sum(xp.where(counted, picked, 0.0))
     return (total / count).astype(logits.dtype)

@@ -30,7 +30,7 @@ class TopKLogitsWarper:
     def __call__(self, scores):  # (batch, vocab) -> (batch, vocab)
         xp = namespace(scores)
         k = min(self.top_k, scores.shape[-1])
-        kth_largest = xp.sort(scores, axis=-1)[:, -k][:, None]  # (batch, 1)
+        kth_largest = -xp.partition(-scores, k - 1, axis=-1)[:, k - 1:k]  # (batch, 1)
         return xp.where(scores < kth_largest, -xp.inf, scores)
 
 

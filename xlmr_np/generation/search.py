@@ -31,6 +31,31 @@ def decoding_step(model, input_ids, model_kwargs):
     return outputs.logits[:, -1, :], next_kwargs
 
 
+def descending_order(values):
+    """Indices that sort each row from largest to smallest, ties in index order (a stable sort).
+
+    CuPy's sort is always stable and takes no ``kind``; NumPy's default is not stable.
+    """
+    xp = namespace(values)
+    if backend_of(values) == "numpy":
+        return xp.argsort(-values, axis=-1, kind="stable")
+    return xp.argsort(-values, axis=-1)
+
+
+def top_candidates(values, n):
+    """Per row, the indices of the ``n`` largest values, largest first (ties by index).
+
+    A partial partition finds them in O(vocab) (a full sort of beams * 250k scores each step
+    would dominate beam search on a real vocabulary); only those ``n`` are then sorted.
+    """
+    xp = namespace(values)
+    if n >= values.shape[-1]:
+        return descending_order(values)
+    chosen = xp.argpartition(-values, n - 1, axis=-1)[:, :n]  # the n largest, in no order
+    chosen = xp.sort(chosen, axis=-1)  # index order, so the stable sort below breaks ties by index
+    return xp.take_along_axis(chosen, descending_order(xp.take_along_axis(values, chosen, axis=-1)), axis=-1)
+
+
 def gumbel_noise(rng, shape, like):
     """Standard Gumbel noise of ``shape`` in float64 on the backend of ``like``."""
     return to_backend(rng.gumbel(size=shape), backend_of(like))
@@ -109,11 +134,11 @@ def beam_search(model, input_ids, model_kwargs, scorer, max_length, pad_token_id
         scores = scores + to_backend(beam_scores, backend_of(scores))[:, None]  # summed log-probs so far
         flat = xp.reshape(scores, (batch, beams * vocab))  # every (beam, token) continuation
         if rng is None:
-            top = xp.argsort(-flat, axis=-1, kind="stable")[:, :candidates]  # best first
+            top = top_candidates(flat, candidates)  # best first
         else:
             keys = flat.astype(xp.float64) + gumbel_noise(rng, flat.shape, flat)
-            drawn = xp.argsort(-keys, axis=-1, kind="stable")[:, :candidates]  # draws without replacement
-            by_score = xp.argsort(-xp.take_along_axis(flat, drawn, axis=-1), axis=-1, kind="stable")
+            drawn = top_candidates(keys, candidates)  # draws without replacement
+            by_score = descending_order(xp.take_along_axis(flat, drawn, axis=-1))
             top = xp.take_along_axis(drawn, by_score, axis=-1)  # the draws, best first
         top_scores = to_numpy(xp.take_along_axis(flat, top, axis=-1))  # (batch, candidates)
         top = to_numpy(top)
