@@ -31,7 +31,8 @@ torch.manual_seed(0)
 reference = transformers.XLMRobertaForMaskedLM(transformers.XLMRobertaConfig(
     vocab_size=120, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
     max_position_embeddings=40, type_vocab_size=1, layer_norm_eps=1e-5)).eval()
-folder = pathlib.Path(tempfile.mkdtemp()) / "tiny-xlmr-mlm"
+workdir = tempfile.TemporaryDirectory()          # removed when Python exits
+folder = pathlib.Path(workdir.name) / "tiny-xlmr-mlm"
 reference.save_pretrained(folder, safe_serialization=True)
 print(sorted(p.name for p in folder.iterdir()))
 
@@ -149,7 +150,7 @@ np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
 
 # %%
 show_lines(loading.state_dict_for_saving, "return {key")
-again = pathlib.Path(tempfile.mkdtemp()) / "saved-by-xlmr-np"
+again = pathlib.Path(workdir.name) / "saved-by-xlmr-np"
 model.save_pretrained(again)
 print(sorted(p.name for p in again.iterdir()))
 assert sorted(load_file(again / "model.safetensors")) == sorted(tensors)

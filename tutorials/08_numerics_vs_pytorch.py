@@ -29,7 +29,8 @@ with torch.no_grad():
     for name, parameter in reference.named_parameters():
         if name.endswith("bias") or "LayerNorm" in name:
             parameter.add_(torch.randn_like(parameter) * 0.1)
-folder = tempfile.mkdtemp()
+workdir = tempfile.TemporaryDirectory()          # removed when Python exits
+folder = workdir.name
 reference.save_pretrained(folder, safe_serialization=True)
 
 ours32 = XLMRobertaModel.from_pretrained(folder)                    # float32, the default
