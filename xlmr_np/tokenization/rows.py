@@ -30,28 +30,19 @@ class EncodedText:
 
 
 class Row:
-    """One output row: four parallel lists."""
+    """One output row: ids plus, parallel to them, offsets, special-tokens mask and sequence ids."""
 
     __slots__ = ("ids", "spans", "special_tokens_mask", "sequence_ids")
 
-    def __init__(self):
-        self.ids: List[int] = []
-        self.spans: List[Span] = []
-        self.special_tokens_mask: List[int] = []
-        self.sequence_ids: List[Optional[int]] = []
+    def __init__(self, ids, spans, special_tokens_mask, sequence_ids):
+        self.ids: List[int] = ids
+        self.spans: List[Span] = spans
+        self.special_tokens_mask: List[int] = special_tokens_mask
+        self.sequence_ids: List[Optional[int]] = sequence_ids
 
-    def add_special(self, token_id: int) -> None:
-        self.ids.append(token_id)
-        self.spans.append(NO_SPAN)
-        self.special_tokens_mask.append(1)
-        self.sequence_ids.append(None)
 
-    def add_text(self, text: EncodedText, kept: slice, sequence: int) -> None:
-        ids = text.ids[kept]
-        self.ids += ids
-        self.spans += text.spans[kept] if text.spans is not None else [NO_SPAN] * len(ids)
-        self.special_tokens_mask += [0] * len(ids)
-        self.sequence_ids += [sequence] * len(ids)
+def _spans(text: EncodedText, kept: slice, count: int) -> List[Span]:
+    return text.spans[kept] if text.spans is not None else [NO_SPAN] * count
 
 
 def build_row(
@@ -63,16 +54,35 @@ def build_row(
     sep_id: int,
     add_special_tokens: bool,
 ) -> Row:
-    """``<s> A </s>`` or ``<s> A </s></s> B </s>`` (just ``A`` / ``A B`` without special tokens)."""
-    row = Row()
-    parts = [(first, kept_first)] + ([(second, kept_second)] if second is not None else [])
-    for sequence, (text, kept) in enumerate(parts):
+    """``<s> A </s>`` or ``<s> A </s></s> B </s>`` (just ``A`` / ``A B`` without special tokens).
+
+    Written with list concatenation rather than token by token: this runs once per row of
+    every batch, so it matters for throughput.
+    """
+    a = first.ids[kept_first]
+    a_count = len(a)
+    if add_special_tokens:
+        ids = [cls_id] + a + [sep_id]
+        spans = [NO_SPAN] + _spans(first, kept_first, a_count) + [NO_SPAN]
+        special = [1] + [0] * a_count + [1]
+        sequence = [None] + [0] * a_count + [None]
+    else:
+        ids, spans = a, _spans(first, kept_first, a_count)
+        special, sequence = [0] * a_count, [0] * a_count
+    if second is not None:
+        b = second.ids[kept_second]
+        b_count = len(b)
         if add_special_tokens:
-            row.add_special(cls_id if sequence == 0 else sep_id)
-        row.add_text(text, kept, sequence)
-        if add_special_tokens:
-            row.add_special(sep_id)
-    return row
+            ids += [sep_id] + b + [sep_id]
+            spans += [NO_SPAN] + _spans(second, kept_second, b_count) + [NO_SPAN]
+            special += [1] + [0] * b_count + [1]
+            sequence += [None] + [1] * b_count + [None]
+        else:
+            ids = ids + b
+            spans = spans + _spans(second, kept_second, b_count)
+            special += [0] * b_count
+            sequence += [1] * b_count
+    return Row(ids, spans, special, sequence)
 
 
 def select_rows(

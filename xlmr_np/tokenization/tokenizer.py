@@ -68,7 +68,14 @@ class XLMRobertaTokenizer:
     """SentencePiece tokenizer of XLM-RoBERTa with transformers' API and outputs.
 
     Build it with :meth:`from_pretrained` on a checkpoint directory, or directly from a
-    ``sentencepiece.bpe.model`` file (``vocab_file``) or model bytes (``model_proto``).
+    ``sentencepiece.bpe.model`` file (``vocab_file``) or its bytes (``model_proto``; ``source``
+    then names them in error messages).
+
+    The special tokens default to XLM-R's; a plain-string ``mask_token`` strips the whitespace
+    on its left, as in transformers. ``added_tokens_decoder`` (``{id: AddedToken}``, as stored
+    in ``tokenizer_config.json``) overrides the flags of the tokens matched verbatim in text.
+    ``model_max_length`` is what ``truncation=True`` and ``padding="max_length"`` use when no
+    ``max_length`` is given; the default (1e30) means "no limit".
     """
 
     vocab_files_names = {"vocab_file": SENTENCEPIECE_FILE}
@@ -468,7 +475,7 @@ class XLMRobertaTokenizer:
         return_overflowing_tokens: bool = False,
         return_special_tokens_mask: bool = False,
         return_offsets_mapping: bool = False,
-        verbose: bool = True,
+        verbose: bool = True,  # accepted for transformers compatibility; nothing is logged
     ) -> BatchEncoding:
         """Tokenise one text, a pair, or a batch of either; like transformers' ``tokenizer(...)``.
 
