@@ -32,6 +32,8 @@ NUMPY_TO_CODE = {numpy.dtype("float64"): "F64", numpy.dtype("float32"): "F32",
                  numpy.dtype("int32"): "I32", numpy.dtype("int16"): "I16", numpy.dtype("int8"): "I8",
                  numpy.dtype("uint8"): "U8", numpy.dtype("bool"): "BOOL"}
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # the reference library's own limit
+MAX_DIMS = 32  # NumPy allows 64; no model tensor has more than a few
+MAX_EXTENT = 2**48  # product of the dimensions, zeros counted as 1 (NumPy refuses ~2**63 bytes)
 
 
 def bfloat16_to_float32(raw):
@@ -46,6 +48,20 @@ def float32_to_bfloat16(values):
     return ((bits + rounding) >> 16).astype(numpy.uint16)
 
 
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs):
+    """``object_pairs_hook`` for json.loads: a dict, refusing a key seen twice (json keeps the last)."""
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def _fail(path, message):
     raise CheckpointError(f"{path}: {message}")
 
@@ -58,9 +74,15 @@ def read_header(path, file_size: int, head: bytes):
     if header_length > MAX_HEADER_BYTES or 8 + header_length > file_size:
         _fail(path, f"header length {header_length} does not fit in a file of {file_size} bytes")
     try:
-        header = json.loads(bytes(head[8:8 + header_length]).decode("utf-8"))
+        header = json.loads(bytes(head[8:8 + header_length]).decode("utf-8"),
+                            object_pairs_hook=_unique_keys)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         _fail(path, f"header is not valid JSON ({error})")
+    except RecursionError:
+        _fail(path, "header JSON is nested too deeply")
+    except _DuplicateKey as error:
+        _fail(path, f"header names {error.args[0]!r} twice (JSON keys, tensor names included, "
+                    f"must be unique)")
     if not isinstance(header, dict):
         _fail(path, "header is not a JSON object")
     metadata = header.pop("__metadata__", {}) or {}
@@ -73,11 +95,17 @@ def read_header(path, file_size: int, head: bytes):
         if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
             _fail(path, f"tensor {name!r}: entry must have exactly dtype, shape and data_offsets")
         code, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
-        if code not in DTYPES:
+        if not isinstance(code, str) or code not in DTYPES:
             _fail(path, f"tensor {name!r}: unknown dtype {code!r}; known: {', '.join(DTYPES)}")
-        if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool)
-                                                   and d >= 0 for d in shape):
-            _fail(path, f"tensor {name!r}: shape {shape!r} is not a list of non-negative integers")
+        if (not isinstance(shape, list) or len(shape) > MAX_DIMS
+                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
+            _fail(path, f"tensor {name!r}: shape {shape!r} is not a list of at most {MAX_DIMS} "
+                        f"non-negative integers")
+        extent = 1
+        for dim in shape:
+            extent *= max(dim, 1)
+        if extent > MAX_EXTENT:  # only an empty tensor can get here with huge dimensions
+            _fail(path, f"tensor {name!r}: shape {shape} is absurdly large")
         if (not isinstance(offsets, list) or len(offsets) != 2
                 or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)):
             _fail(path, f"tensor {name!r}: data_offsets {offsets!r} is not [begin, end]")
