@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 
 from .activations import ACT2FN
@@ -20,6 +21,10 @@ PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_class
 
 # Refuse sizes that would allocate absurd amounts of memory before anything is allocated.
 MAX_SIZE = 2**26
+MAX_LABELS = 2**20
+# The model's float32 parameters may not exceed this (xlm-roberta-large is 2.2 GB, XLM-R XXL 43 GB).
+MAX_PARAMETER_BYTES = 64 * 2**30
+MAX_CONFIG_BYTES = 64 * 2**20
 
 # name -> default, in the order transformers writes them.
 DEFAULTS = {
@@ -74,15 +79,26 @@ class XLMRobertaConfig:
         id2label = kwargs.pop("id2label", None)
         label2id = kwargs.pop("label2id", None)
         num_labels = kwargs.pop("num_labels", None)
+        if num_labels is not None and (isinstance(num_labels, bool) or not isinstance(num_labels, int)
+                                       or not 0 <= num_labels <= MAX_LABELS):
+            raise ConfigError(f"config field 'num_labels' must be an integer in [0, {MAX_LABELS}], "
+                              f"got {num_labels!r}")
         if id2label is None:
             id2label = {i: f"LABEL_{i}" for i in range(2 if num_labels is None else num_labels)}
-        self.id2label = {int(key): value for key, value in id2label.items()}
+        self.id2label = _int_keyed(id2label, "id2label")
         if num_labels is not None and num_labels != len(self.id2label):
             self.id2label = {i: f"LABEL_{i}" for i in range(num_labels)}
+        if label2id is not None and not isinstance(label2id, dict):
+            raise ConfigError(f"config field 'label2id' must be an object, got {label2id!r}")
         self.label2id = (dict(label2id) if label2id is not None
-                         else {value: key for key, value in self.id2label.items()})
-        pruned = kwargs.pop("pruned_heads", {}) or {}
-        self.pruned_heads = {int(layer): sorted(set(heads)) for layer, heads in pruned.items()}
+                         else {value: key for key, value in self.id2label.items()
+                               if isinstance(value, (str, int, float, bool, type(None)))})
+        pruned = _int_keyed(kwargs.pop("pruned_heads", {}) or {}, "pruned_heads")
+        for layer, heads in pruned.items():
+            if not isinstance(heads, list) or not all(isinstance(h, int) and not isinstance(h, bool)
+                                                      for h in heads):
+                raise ConfigError(f"pruned_heads entry {layer}: {heads!r} is not a list of head indices")
+        self.pruned_heads = {layer: sorted(set(heads)) for layer, heads in pruned.items()}
         # Everything else (architectures, torch_dtype, transformers_version, custom keys) is kept.
         self.extra = kwargs
         self.validate()
@@ -95,6 +111,8 @@ class XLMRobertaConfig:
 
     @num_labels.setter
     def num_labels(self, value: int):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LABELS:
+            raise ConfigError(f"num_labels must be an integer in [0, {MAX_LABELS}], got {value!r}")
         self.id2label = {i: f"LABEL_{i}" for i in range(value)}
         self.label2id = {label: i for i, label in self.id2label.items()}
 
@@ -113,10 +131,12 @@ class XLMRobertaConfig:
             low = 0 if name == "chunk_size_feed_forward" else 1
             if not low <= value <= MAX_SIZE:
                 raise ConfigError(f"config field {name!r}={value} is outside [{low}, {MAX_SIZE}]")
-        for name in FLOAT_FIELDS:
+        for name in FLOAT_FIELDS + ("classifier_dropout",):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(f"config field {name!r} must be a number, got {value!r}")
+            if value is None and name == "classifier_dropout":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ConfigError(f"config field {name!r} must be a finite number, got {value!r}")
         for name in ("hidden_dropout_prob", "attention_probs_dropout_prob"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ConfigError(f"config field {name!r}={getattr(self, name)} must be in [0, 1)")
@@ -127,6 +147,11 @@ class XLMRobertaConfig:
         for name in BOOL_FIELDS:
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"config field {name!r} must be true or false, got {getattr(self, name)!r}")
+        for name in ("hidden_act", "position_embedding_type", "problem_type"):
+            value = getattr(self, name)
+            if not isinstance(value, str) and not (value is None and name == "problem_type"):
+                raise ConfigError(f"config field {name!r} must be a string, got {value!r}")
+        self.check_parameter_count()
         if self.hidden_size % self.num_attention_heads:
             raise ConfigError(
                 f"hidden_size={self.hidden_size} is not a multiple of "
@@ -159,6 +184,28 @@ class XLMRobertaConfig:
                     not 0 <= head < self.num_attention_heads for head in heads):
                 raise ConfigError(f"pruned_heads entry {layer}: {heads} names a layer or head that does not exist")
 
+    def parameter_estimate(self) -> int:
+        """About how many parameters the model (with pooler, cross-attention, an LM head) has."""
+        h, inner, positions = self.hidden_size, self.intermediate_size, self.max_position_embeddings
+        attention = 4 * h * h + 6 * h
+        if self.position_embedding_type != "absolute":
+            attention += (2 * positions - 1) * (h // self.num_attention_heads)
+        layer = attention * (2 if self.add_cross_attention else 1) + 2 * h * inner + inner + 3 * h
+        embeddings = (self.vocab_size + positions + self.type_vocab_size + 2) * h
+        heads = h * h + 2 * h + self.vocab_size  # pooler or LM-head transform, LM-head bias
+        return embeddings + self.num_hidden_layers * layer + heads
+
+    def check_parameter_count(self):
+        """Refuse a config whose float32 parameters would exceed MAX_PARAMETER_BYTES."""
+        count = self.parameter_estimate()
+        if 4 * count > MAX_PARAMETER_BYTES:
+            raise ConfigError(
+                f"config describes a model of about {count:.3g} parameters ({4 * count / 2**30:.3g} "
+                f"GiB in float32), more than the {MAX_PARAMETER_BYTES // 2**30} GiB limit: "
+                f"vocab_size={self.vocab_size}, hidden_size={self.hidden_size}, "
+                f"num_hidden_layers={self.num_hidden_layers}, intermediate_size={self.intermediate_size}, "
+                f"max_position_embeddings={self.max_position_embeddings}")
+
     # -- serialisation -------------------------------------------------------------------------
 
     def to_dict(self) -> dict:
@@ -190,14 +237,23 @@ class XLMRobertaConfig:
     @classmethod
     def from_json_file(cls, path: str | os.PathLike) -> XLMRobertaConfig:
         try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > MAX_CONFIG_BYTES:
+                    raise ConfigError(f"{path} is larger than {MAX_CONFIG_BYTES} bytes; not a config")
+                text = handle.read(size + 1).decode("utf-8")
         except OSError as error:
             raise ConfigError(f"cannot read config file {path}: {error.strerror or error}") from error
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"{path} is not UTF-8 text: {error}") from None
         try:
-            values = json.loads(text)
+            values = json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as error:
             raise ConfigError(f"{path} is not valid JSON: {error}") from error
+        except RecursionError:
+            raise ConfigError(f"{path}: JSON is nested too deeply") from None
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path} must hold a JSON object, found {type(values).__name__}")
         missing = [name for name in ("vocab_size", "hidden_size", "num_hidden_layers",
@@ -228,3 +284,26 @@ class XLMRobertaConfig:
 
     def __repr__(self):
         return f"XLMRobertaConfig {self.to_json_string()}"
+
+
+def _unique_keys(pairs):
+    """``object_pairs_hook`` refusing a key given twice (json.loads would keep the last silently)."""
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ConfigError(f"key {key!r} appears twice in the same JSON object")
+        result[key] = value
+    return result
+
+
+def _int_keyed(mapping, name: str) -> dict:
+    """``{"0": ...}`` -> ``{0: ...}`` for id2label and pruned_heads, or ConfigError."""
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"config field {name!r} must be an object, got {mapping!r}")
+    if len(mapping) > MAX_LABELS:
+        raise ConfigError(f"config field {name!r} has {len(mapping)} entries, more than {MAX_LABELS}")
+    try:
+        return {int(key): value for key, value in mapping.items()}
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"config field {name!r} has keys that are not integers: "
+                          f"{list(mapping)[:5]!r}") from None

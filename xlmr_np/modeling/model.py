@@ -23,6 +23,10 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
     """The bare encoder (or decoder); task models put a head on top of it."""
 
     optional_prefixes = ("pooler.",)
+    # NaN/inf check of every forward's output: one pass over the last hidden state (well under
+    # 1% of a forward, see docs/untrusted-files.md). On failure the layer where the values first
+    # appear is found and named in an InputError. Set to False on an instance to skip the check.
+    check_finite = True
 
     def __init__(self, config, add_pooling_layer: bool = True, seed: int = 0, _initialise: bool = True):
         super().__init__(config)
@@ -90,6 +94,17 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
             output_attentions, output_hidden_states)
         sequence_output = encoder_outputs.last_hidden_state  # (batch, seq, hidden)
         pooled_output = self.pooler(sequence_output) if self.pooler is not None else None  # (batch, hidden)
+        if self.check_finite and not bool(xp.isfinite(sequence_output).all()):
+            # NaN/inf persist through every later layer (residual sum, LayerNorm), so checking the
+            # last output catches them; rerun keeping each layer's output to say where they began.
+            hidden_states = encoder_outputs.hidden_states or self.encoder(
+                embedding_output, scores_mask, layer_head_masks(head_mask, config.num_hidden_layers, self.dtype),
+                encoder_hidden_states, encoder_scores_mask, past_key_values, output_hidden_states=True,
+            ).hidden_states
+            raise InputError(non_finite_message(hidden_states, self.dtype))
+        if self.check_finite and pooled_output is not None and not bool(xp.isfinite(pooled_output).all()):
+            raise InputError("non-finite values (NaN or inf) first appear in the pooler output "
+                             "(do the pooler weights hold NaN or inf?)")
 
         output = BaseModelOutputWithPoolingAndCrossAttentions(
             last_hidden_state=sequence_output, pooler_output=pooled_output,
@@ -106,6 +121,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                              f"(got {'both' if input_ids is not None else 'neither'})")
         input_ids = as_backend_array(input_ids, "input_ids", name, "int")
         inputs_embeds = as_backend_array(inputs_embeds, "inputs_embeds", name, "float", dtype)
+        check_finite(inputs_embeds, "inputs_embeds", dtype)
         check_ndim(input_ids, "input_ids", (2,), "2-D (batch, sequence)")
         check_ndim(inputs_embeds, "inputs_embeds", (3,), "3-D (batch, sequence, hidden_size)")
         if inputs_embeds is not None and inputs_embeds.shape[-1] != config.hidden_size:
@@ -138,6 +154,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                            "token_type_ids out" if config.type_vocab_size == 1 else "")
 
         attention_mask = as_backend_array(attention_mask, "attention_mask", name, "float")
+        check_finite(attention_mask, "attention_mask")
         if attention_mask is not None:
             key_length = past_length + shape[1]
             expected = {2: (shape[0], key_length), 3: (shape[0], shape[1], key_length)}.get(attention_mask.ndim)
@@ -148,6 +165,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                     f"(batch={shape[0]}, keys={key_length}){cache} or (batch, queries={shape[1]}, keys)")
 
         head_mask = as_backend_array(head_mask, "head_mask", name, "float")
+        check_finite(head_mask, "head_mask")
         if head_mask is not None:
             heads = config.num_attention_heads
             if not ((head_mask.ndim == 1 and head_mask.shape[0] == heads)
@@ -159,6 +177,8 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                                                  "float", dtype)
         encoder_attention_mask = as_backend_array(encoder_attention_mask, "encoder_attention_mask",
                                                   name, "float")
+        check_finite(encoder_hidden_states, "encoder_hidden_states", dtype)
+        check_finite(encoder_attention_mask, "encoder_attention_mask")
         if encoder_hidden_states is not None:
             if not config.add_cross_attention:
                 raise InputError("encoder_hidden_states were passed, but the model has no "
@@ -193,3 +213,33 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                                  f"(batch={batch}, heads, length, head_dim)")
             moved.append(arrays)
         return tuple(moved), int(moved[0][0].shape[2])
+
+
+def check_finite(array, name: str, dtype=None):
+    """InputError naming the first NaN or inf in a float input (they would spread to every output)."""
+    if array is None or array.dtype.kind != "f":
+        return
+    xp = namespace(array)
+    finite = xp.isfinite(array)
+    if not bool(finite.all()):
+        position = tuple(int(i) for i in xp.argwhere(~finite)[0])
+        hint = " (float16 holds at most 65504 in magnitude)" if dtype == "float16" else ""
+        raise InputError(f"{name} holds a non-finite value ({float(array[position])}) at position "
+                         f"{position}{hint}")
+
+
+def non_finite_message(hidden_states, dtype) -> str:
+    """Where NaN/inf first appear: ``hidden_states`` is (embedding output, layer 0 output, ...)."""
+    xp = namespace(hidden_states[0])
+    where = next((index for index, states in enumerate(hidden_states)
+                  if not bool(xp.isfinite(states).all())), None)
+    hint = "do the checkpoint's weights hold NaN or inf, or are the inputs extreme?"
+    if dtype == "float16":
+        hint = f"float16 overflows beyond 65504, so try dtype='float32'; or {hint[3:]}"
+    if where is None:
+        return f"non-finite values (NaN or inf) appear in the encoder output ({hint})"
+    if where == 0:
+        return f"non-finite values (NaN or inf) first appear in the embeddings output ({hint})"
+    return (f"non-finite values (NaN or inf) first appear in the output of encoder layer {where - 1} "
+            f"(of {len(hidden_states) - 1}, counting from 0; {hint})")
+
