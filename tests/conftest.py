@@ -7,6 +7,12 @@ prints them, so a drift that is still inside tolerance is visible before it beco
 
 import os
 
+# The tests run small models: one BLAS/OpenMP thread each avoids thread start-up and, on a
+# shared machine, oversubscription (a 256x64 matmul was measured 200x slower with two busy
+# OpenBLAS threads). Set before numpy or torch is imported; an explicit setting wins.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
