@@ -39,7 +39,8 @@ class AlignedText:
     @classmethod
     def from_original(cls, text: str, start: int = 0) -> "AlignedText":
         """Unmodified text whose first character sits at ``start`` in the original string."""
-        return cls(list(text), [(start + i, start + i + 1) for i in range(len(text))], start)
+        end = start + len(text)
+        return cls(list(text), list(zip(range(start, end), range(start + 1, end + 1))), start)
 
     @property
     def text(self) -> str:

@@ -24,7 +24,7 @@ would also produce different *tokens*, and the SentencePiece replay is used (see
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional, Set
 
 from .alignment import AlignedText, Edit, append_replacement
 from .charsmap import CharsMap
@@ -41,20 +41,28 @@ RUST_WHITESPACE = frozenset(
 _GRAPHEME_BYTE_LIMIT = 6  # the fast normaliser only looks whole clusters up below this size
 
 
-def precompiled_like_fast(text: AlignedText, charsmap: CharsMap) -> None:
+def precompiled_like_fast(text: AlignedText, charsmap: CharsMap, plain_chars: Optional[Set[str]] = None) -> None:
     """The fast tokenizer's ``Precompiled`` normaliser.
 
     A grapheme cluster shorter than 6 UTF-8 bytes is looked up as a whole; if any key is a
     prefix of it, the *whole* cluster becomes that (shortest) key's replacement — which can
     drop a trailing combining mark. Otherwise each character is looked up on its own.
+
+    ``plain_chars`` is an optional cache, owned by the caller, of characters known to be left
+    unchanged and to form clusters on their own; text made only of them needs no work.
     """
     if not charsmap or not text.chars:
         return
     distinct = set(text.chars)
+    if plain_chars is not None and distinct <= plain_chars:
+        return
     if all(map(is_single_char_cluster, distinct)):
         # Shortcut for most text: every character is a cluster of its own, so only
         # single-character replacements can apply — and often none does.
-        if all(charsmap.char_replacement(char) is None for char in distinct):
+        unchanged = {char for char in distinct if charsmap.char_replacement(char) is None}
+        if plain_chars is not None:
+            plain_chars |= unchanged
+        if len(unchanged) == len(distinct):
             return
         clusters = text.chars
     else:
@@ -147,9 +155,9 @@ def metaspace(text: AlignedText, add_prefix: bool) -> None:
         text.spans.insert(0, text.spans[0])
 
 
-def fast_pipeline(text: AlignedText, charsmap: CharsMap, add_prefix: bool) -> None:
-    """All normalisation steps of the fast tokenizer, in order."""
-    precompiled_like_fast(text, charsmap)
+def fast_pipeline(text: AlignedText, charsmap: CharsMap, add_prefix: bool, plain_chars: Optional[Set[str]] = None) -> None:
+    """All normalisation steps of the fast tokenizer, in order (``plain_chars``: see ``precompiled_like_fast``)."""
+    precompiled_like_fast(text, charsmap, plain_chars)
     strip_right(text)
     collapse_space_runs(text)
     metaspace(text, add_prefix)

@@ -62,6 +62,7 @@ class OffsetMapper:
         self._add_prefix = normalizer.add_dummy_prefix
         self._encode_pieces = encode_pieces
         self._piece_ids = piece_ids
+        self._plain_chars: set = set()  # characters the fast normaliser leaves alone (a cache)
         self.last_rules = FAST_RULES  # which rule set produced the most recent spans (for tests)
 
     def spans(self, text: str, start: int, pieces: Sequence[str]) -> List[Span]:
@@ -72,7 +73,7 @@ class OffsetMapper:
         if not pieces:
             return []
         aligned = AlignedText.from_original(text, start)
-        fast_pipeline(aligned, self._charsmap, self._add_prefix)
+        fast_pipeline(aligned, self._charsmap, self._add_prefix, self._plain_chars)
         result = _spans_of_pieces(aligned, pieces)
         if result is not None:
             self.last_rules = FAST_RULES
