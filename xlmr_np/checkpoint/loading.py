@@ -7,6 +7,8 @@ layouts real checkpoints come in:
   (``roberta.embeddings.word_embeddings.weight``, plus ``lm_head.*``, ``classifier.*``, ...);
 - old TensorFlow-era names ``LayerNorm.gamma`` / ``LayerNorm.beta`` for weight / bias;
 - one ``model.safetensors`` or shards listed in ``model.safetensors.index.json``;
+- failing those, ``pytorch_model.bin`` or shards listed in ``pytorch_model.bin.index.json``,
+  read by ``torch_bin`` without torch and without running pickled code;
 - float32, float16 or bfloat16 tensors.
 """
 
@@ -21,10 +23,14 @@ import numpy
 from ..backend import to_numpy
 from ..errors import CheckpointError
 from .safetensors_io import bfloat16_to_float32, load_file_with_codes
+from .torch_bin import load_bin_with_codes
 
 WEIGHTS_NAME = "model.safetensors"
 WEIGHTS_INDEX_NAME = "model.safetensors.index.json"
-LEGACY_NAMES = ("pytorch_model.bin", "tf_model.h5", "flax_model.msgpack")
+BIN_NAME = "pytorch_model.bin"
+BIN_INDEX_NAME = "pytorch_model.bin.index.json"
+BIN_SUFFIXES = (".bin", ".pt", ".pth")
+LEGACY_NAMES = ("tf_model.h5", "flax_model.msgpack")
 # Buffers some checkpoints carry; they are recomputed, never loaded.
 BUFFER_SUFFIXES = ("embeddings.position_ids", "embeddings.token_type_ids")
 
@@ -44,9 +50,14 @@ def checkpoint_files(path) -> list[str]:
     index = os.path.join(path, WEIGHTS_INDEX_NAME)
     if os.path.isfile(index):
         return shard_files(index)
+    if os.path.isfile(os.path.join(path, BIN_NAME)):
+        return [os.path.join(path, BIN_NAME)]
+    if os.path.isfile(os.path.join(path, BIN_INDEX_NAME)):
+        return shard_files(os.path.join(path, BIN_INDEX_NAME))
     legacy = [name for name in LEGACY_NAMES if os.path.exists(os.path.join(path, name))]
     found = f"; it has {', '.join(legacy)}, which xlmr_np does not read" if legacy else ""
-    raise CheckpointError(f"no {WEIGHTS_NAME} or {WEIGHTS_INDEX_NAME} in {path}{found}")
+    raise CheckpointError(f"no {WEIGHTS_NAME}, {WEIGHTS_INDEX_NAME}, {BIN_NAME} or "
+                          f"{BIN_INDEX_NAME} in {path}{found}")
 
 
 def shard_files(index_path) -> list[str]:
@@ -54,16 +65,18 @@ def shard_files(index_path) -> list[str]:
     try:
         with open(index_path, encoding="utf-8") as handle:
             index = json.load(handle)
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # ValueError: bad JSON or UTF-8
         raise CheckpointError(f"cannot read shard index {index_path}: {error}") from error
     weight_map = index.get("weight_map") if isinstance(index, dict) else None
     if not isinstance(weight_map, dict) or not weight_map:
         raise CheckpointError(f"{index_path} has no weight_map object")
     folder = os.path.dirname(os.path.abspath(index_path))
     files = []
-    for name in dict.fromkeys(weight_map.values()):
+    names = list(weight_map.values())
+    for name in names:
         if not isinstance(name, str) or os.path.basename(name) != name or name in ("", ".", ".."):
             raise CheckpointError(f"{index_path}: shard name {name!r} is not a plain file name")
+    for name in dict.fromkeys(names):
         file = os.path.join(folder, name)
         if not os.path.isfile(file):
             raise CheckpointError(f"{index_path}: shard {name} is missing")
@@ -75,7 +88,8 @@ def read_tensors(files, dtype) -> dict:
     """All tensors of the files, floats converted to ``dtype`` (no copy for float32 -> float32)."""
     tensors = {}
     for file in files:
-        arrays, codes = load_file_with_codes(file)
+        read = load_bin_with_codes if file.endswith(BIN_SUFFIXES) else load_file_with_codes
+        arrays, codes = read(file)
         for name, array in arrays.items():
             if name in tensors:
                 raise CheckpointError(f"tensor {name!r} appears in more than one shard ({file})")
