@@ -15,6 +15,7 @@ from .base import Pipeline
 from .feature_extraction import FeatureExtractionPipeline, SentenceEmbeddingPipeline
 from .fill_mask import FillMaskPipeline
 from .model_source import DEFAULT_MODEL, has_tokenizer, resolve_model
+from . import question_answering, token_classification
 from .text_classification import TextClassificationPipeline
 
 TASKS = {
@@ -22,6 +23,7 @@ TASKS = {
     "feature-extraction": FeatureExtractionPipeline,
     "sentence-embedding": SentenceEmbeddingPipeline,
     "text-classification": TextClassificationPipeline,
+    **token_classification.TASKS, **question_answering.TASKS,
 }
 DEFAULT_MODEL_TASKS = ("fill-mask", "feature-extraction", "sentence-embedding")
 
