@@ -37,7 +37,9 @@ TRICKY_TEXTS = [
     "cafe\u0301",  # two characters become one
     "Ⅻ ½ ㎏",  # one character becomes several
     "１２３ ＡＢＣ",
-    "\u200bab",  # a removed character at the very start (fast tokenizer quirk reproduced)
+    "\u200bab",  # zero-width space: becomes a space
+    "\x1fab cd",  # a deleted control character at the very start shifts later spans (fast quirk, reproduced)
+    "x\x1fab",
     "a\u200bb\u200b",
     "a\u00adb",
     "¨ ΅",  # compatibility characters that start with a space
