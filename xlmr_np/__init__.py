@@ -7,11 +7,26 @@
 
 from .configuration import XLMRobertaConfig
 from .errors import CheckpointError, ConfigError, InputError, XLMRError
+from .heads import (XLMRobertaForCausalLM, XLMRobertaForMaskedLM, XLMRobertaForMultipleChoice,
+                    XLMRobertaForQuestionAnswering, XLMRobertaForSequenceClassification,
+                    XLMRobertaForTokenClassification)
 from .modeling import XLMRobertaModel, XLMRobertaPreTrainedModel
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    """Import the tokenizer on first use: ``import xlmr_np`` stays fast for model-only users."""
+    if name == "XLMRobertaTokenizer":
+        from .tokenization import XLMRobertaTokenizer
+
+        return XLMRobertaTokenizer
+    raise AttributeError(f"module 'xlmr_np' has no attribute {name!r}")
+
 __all__ = [
     "CheckpointError", "ConfigError", "InputError", "XLMRError",
     "XLMRobertaConfig", "XLMRobertaModel", "XLMRobertaPreTrainedModel",
+    "XLMRobertaForCausalLM", "XLMRobertaForMaskedLM", "XLMRobertaForMultipleChoice",
+    "XLMRobertaForQuestionAnswering", "XLMRobertaForSequenceClassification",
+    "XLMRobertaForTokenClassification", "XLMRobertaTokenizer",
 ]
