@@ -13,8 +13,9 @@ return the same token ids. Notably, as in the reference for this model:
   ``padding_idx + 1 + L``, or ``padding_idx`` when it is the pad id (finished rows).
 - Right-padded prompts work but continue after their pads, as the reference does.
 
-Returns the prompts with the new tokens appended, (batch, prompt + new <= max_new_tokens) int64
-ids on the host (NumPy). docs/generation.md explains each mode.
+Returns the prompts with the new tokens appended: int64 ids of shape (batch, prompt_length + n),
+n <= max_new_tokens, on the host (NumPy). ``eos_token_id=[]`` disables ending early.
+docs/generation.md explains each mode.
 """
 
 from __future__ import annotations
