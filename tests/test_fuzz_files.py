@@ -379,7 +379,7 @@ def read_config(ops):
     config.validate()
     json.loads(config.to_json_string())
     if _parameter_estimate(config) < 200_000:  # small enough to build and run here
-        run_model(xlmr_np.XLMRobertaModel(config), config)
+        run_model(xlmr_np.XLMRobertaModel(config), config, fuzzed_config=True)
 
 
 @_cleaning_up
@@ -403,12 +403,15 @@ def load_model(ops, weights="safetensors"):
     run_model(model, model.config)
 
 
-def run_model(model, config):
+def run_model(model, config, fuzzed_config=False):
+    """Run two tokens. With the seed's config, the only acceptable InputError is about NaN/inf
+    (from mutated weights); a fuzzed config may also make these inputs invalid, e.g. a
+    chunk_size_feed_forward the sequence length is not a multiple of (as in transformers)."""
     ids = IDS % config.vocab_size
     try:
         output = model(ids[:, :2])
     except InputError as error:
-        assert "non-finite" in str(error), error
+        assert fuzzed_config or "non-finite" in str(error), error
         return
     assert np.isfinite(output.last_hidden_state).all()
 

@@ -60,6 +60,8 @@ def load(tmp_path, **changes):
     ("pruned_heads", [[0]], ["pruned_heads"]),
     ("is_decoder", "yes", ["is_decoder", "true or false"]),
     ("pad_token_id", 1.5, ["pad_token_id"]),
+    # Found by scripts/fuzz.py: accepted, then a TypeError in the first forward.
+    ("pad_token_id", None, ["pad_token_id is null"]),
     ("use_cache", None, ["use_cache"]),
 ])
 def test_wrong_types_and_values_are_refused(tmp_path, field, value, words):

@@ -171,10 +171,11 @@ class XLMRobertaConfig:
         if self.add_cross_attention and not self.is_decoder:
             raise ConfigError("add_cross_attention=True needs is_decoder=True (cross-attention is a decoder feature)")
         pad = self.pad_token_id
-        if pad is not None and (isinstance(pad, bool) or not isinstance(pad, int)
-                                or not 0 <= pad < self.vocab_size):
+        if pad is None:  # positions count from it, for every position_embedding_type
+            raise ConfigError("pad_token_id is null; XLM-R needs it: position ids start at pad_token_id + 1")
+        if isinstance(pad, bool) or not isinstance(pad, int) or not 0 <= pad < self.vocab_size:
             raise ConfigError(f"pad_token_id={pad!r} must be an id in [0, vocab_size={self.vocab_size})")
-        if pad is not None and self.position_embedding_type == "absolute" and pad >= self.max_position_embeddings:
+        if self.position_embedding_type == "absolute" and pad >= self.max_position_embeddings:
             raise ConfigError(
                 f"pad_token_id={pad} is the padding row of the position table, which has only "
                 f"max_position_embeddings={self.max_position_embeddings} rows"
