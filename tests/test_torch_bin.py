@@ -186,7 +186,10 @@ def test_conversion_gives_identical_outputs_in_transformers_and_xlmr_np(masked_l
 def test_bfloat16_survives_conversion(tmp_path):
     tensors = {"w": torch.randn(4, 3).bfloat16(), "i": torch.arange(3)}
     torch.save(tensors, tmp_path / "pytorch_model.bin")
-    convert_bin_to_safetensors(tmp_path / "pytorch_model.bin", tmp_path / "out")
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "unrelated.txt").write_text("not part of the checkpoint")
+    written = convert_bin_to_safetensors(tmp_path / "pytorch_model.bin", tmp_path / "out")
+    assert sorted(os.path.basename(path) for path in written) == ["config.json", "model.safetensors"]
     from safetensors.torch import load_file as torch_load_file
 
     again = torch_load_file(tmp_path / "out" / "model.safetensors")

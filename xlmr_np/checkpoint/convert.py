@@ -6,8 +6,10 @@ no pickled code run) and writes a directory that transformers and xlmr_np both l
 - ``model.safetensors`` (metadata ``{"format": "pt"}``, which transformers requires), or for a
   sharded ``pytorch_model.bin.index.json`` one ``model-0000i-of-0000n.safetensors`` per shard
   and a ``model.safetensors.index.json`` built from the tensors actually found;
-- every other regular file of the source folder (``config.json``, tokenizer files, ...) copied
-  as it is; symbolic links and weight files of other formats are not copied.
+- when ``src`` is a checkpoint directory (or a shard index), every other regular file of it
+  (``config.json``, tokenizer files, ...) copied as it is, symbolic links and weight files of
+  any format excepted; when ``src`` is a single ``.bin`` file, only the ``config.json`` and
+  ``generation_config.json`` next to it.
 
 Tensors keep their dtype (float32, float16, bfloat16, integers). Tied weights, which share a
 storage in the ``.bin``, are written once per name (safetensors has no aliasing); both loaders
@@ -31,6 +33,7 @@ from .torch_bin import load_bin_with_codes
 
 WEIGHT_SUFFIXES = (".bin", ".bin.index.json", ".safetensors", ".safetensors.index.json", ".h5",
                    ".msgpack", ".pt", ".pth", ".ckpt")
+SINGLE_FILE_COMPANIONS = ("config.json", "generation_config.json")
 
 
 def convert_bin_to_safetensors(src, dst, overwrite: bool = False) -> list[str]:
@@ -83,9 +86,12 @@ def convert_bin_to_safetensors(src, dst, overwrite: bool = False) -> list[str]:
         written.append(os.path.join(dst, WEIGHTS_INDEX_NAME))
 
     if os.path.abspath(folder) != os.path.abspath(dst):
+        whole_folder = os.path.isdir(src) or index is not None
         for entry in sorted(os.listdir(folder)):
             source = os.path.join(folder, entry)
             if entry.endswith(WEIGHT_SUFFIXES) or os.path.islink(source) or not os.path.isfile(source):
+                continue
+            if not whole_folder and entry not in SINGLE_FILE_COMPANIONS:
                 continue
             shutil.copyfile(source, os.path.join(dst, entry))
             written.append(os.path.join(dst, entry))
