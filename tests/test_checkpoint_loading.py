@@ -155,3 +155,19 @@ def test_missing_files_are_clear(tmp_path):
     (tmp_path / "pytorch_model.bin").write_bytes(b"x")
     with pytest.raises(CheckpointError, match="pytorch_model.bin"):
         xlmr_np.XLMRobertaModel.from_pretrained(tmp_path, config=xlmr_np.XLMRobertaConfig(**CONFIG))
+
+
+def test_lm_head_bias_saved_under_the_decoder_name(tmp_path):
+    """Older masked-LM checkpoints carry the shared bias as lm_head.decoder.bias only."""
+    reference = reference_checkpoint(tmp_path / "new", ReferenceMaskedLM, CONFIG)
+    tensors = {key: np.array(value) for key, value in load_file(tmp_path / "new" / "model.safetensors").items()}
+    tensors["lm_head.decoder.bias"] = tensors.pop("lm_head.bias")
+    (tmp_path / "old").mkdir()
+    save_file(tensors, tmp_path / "old" / "model.safetensors", {"format": "pt"})
+    (tmp_path / "old" / "config.json").write_text((tmp_path / "new" / "config.json").read_text())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing re-initialised, nothing unused
+        ours = xlmr_np.XLMRobertaForMaskedLM.from_pretrained(tmp_path / "old")
+    with torch.no_grad():
+        expected = reference(torch.tensor(IDS), attention_mask=torch.tensor(MASK)).logits
+    assert_close(ours(IDS, attention_mask=MASK).logits, expected, "masked LM with decoder.bias key")

@@ -135,6 +135,9 @@ def load_state_dict(model, tensors: dict, source: str) -> list[str]:
     """
     expected = dict(model.named_parameters())
     tensors = match_prefix(rename_legacy_keys(tensors), expected, model.base_model_prefix)
+    for key, alias in model.checkpoint_aliases.items():
+        if key not in tensors and alias in tensors:  # a shared tensor saved under its other name
+            tensors[key] = tensors[alias]
     ignored = set(model.tied_checkpoint_keys)
     unexpected = sorted(key for key in tensors
                         if key not in expected and key not in ignored and not key.endswith(BUFFER_SUFFIXES))

@@ -50,6 +50,8 @@ class TiedLMHeadMixin:
     """
 
     tied_checkpoint_keys = TIED_DECODER_KEYS
+    # Older checkpoints store the shared decoder bias only as lm_head.decoder.bias.
+    checkpoint_aliases = {"lm_head.bias": "lm_head.decoder.bias"}
 
     def setup_tying(self):
         if not self.config.tie_word_embeddings:

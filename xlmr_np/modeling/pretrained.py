@@ -50,6 +50,8 @@ class XLMRobertaPreTrainedModel(Module):
     optional_prefixes: tuple = ()
     # Checkpoint keys that duplicate a tied parameter (transformers may or may not write them).
     tied_checkpoint_keys: tuple = ()
+    # {parameter key: other checkpoint key holding the same tensor}, used when the first is absent.
+    checkpoint_aliases: dict = {}
 
     def __init__(self, config: XLMRobertaConfig):
         if not isinstance(config, XLMRobertaConfig):
