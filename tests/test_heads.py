@@ -18,7 +18,7 @@ from safetensors.numpy import load_file
 import xlmr_np.heads as heads
 from reference import assert_close, random_batch, reference_checkpoint
 from strategies import small_configs
-from xlmr_np import InputError, XLMRobertaConfig, XLMRobertaModel
+from xlmr_np import InputError, XLMRobertaConfig
 
 transformers.logging.set_verbosity_error()
 
