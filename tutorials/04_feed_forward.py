@@ -13,7 +13,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from xlmr_np import XLMRobertaConfig, XLMRobertaModel, activations, backend
+from xlmr_np import XLMRobertaConfig, XLMRobertaModel, activations
 from xlmr_np.modeling.attention import XLMRobertaSelfOutput
 from xlmr_np.modeling.feed_forward import XLMRobertaIntermediate, XLMRobertaOutput
 from xlmr_np.modeling.layer import XLMRobertaLayer
