@@ -15,8 +15,8 @@ from .masks import extended_attention_mask, inverted_encoder_mask, layer_head_ma
 from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from .pooler import XLMRobertaPooler
 from .pretrained import XLMRobertaPreTrainedModel
-from .validation import (as_backend_array, check_ids, check_ndim, check_position_limit,
-                         check_same_shape)
+from .validation import (as_backend_array, check_finite, check_ids, check_ndim, check_position_limit,
+                         check_same_shape, non_finite_message)
 
 
 class XLMRobertaModel(XLMRobertaPreTrainedModel):
@@ -213,33 +213,4 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                                  f"(batch={batch}, heads, length, head_dim)")
             moved.append(arrays)
         return tuple(moved), int(moved[0][0].shape[2])
-
-
-def check_finite(array, name: str, dtype=None):
-    """InputError naming the first NaN or inf in a float input (they would spread to every output)."""
-    if array is None or array.dtype.kind != "f":
-        return
-    xp = namespace(array)
-    finite = xp.isfinite(array)
-    if not bool(finite.all()):
-        position = tuple(int(i) for i in xp.argwhere(~finite)[0])
-        hint = " (float16 holds at most 65504 in magnitude)" if dtype == "float16" else ""
-        raise InputError(f"{name} holds a non-finite value ({float(array[position])}) at position "
-                         f"{position}{hint}")
-
-
-def non_finite_message(hidden_states, dtype) -> str:
-    """Where NaN/inf first appear: ``hidden_states`` is (embedding output, layer 0 output, ...)."""
-    xp = namespace(hidden_states[0])
-    where = next((index for index, states in enumerate(hidden_states)
-                  if not bool(xp.isfinite(states).all())), None)
-    hint = "do the checkpoint's weights hold NaN or inf, or are the inputs extreme?"
-    if dtype == "float16":
-        hint = f"float16 overflows beyond 65504, so try dtype='float32'; or {hint[3:]}"
-    if where is None:
-        return f"non-finite values (NaN or inf) appear in the encoder output ({hint})"
-    if where == 0:
-        return f"non-finite values (NaN or inf) first appear in the embeddings output ({hint})"
-    return (f"non-finite values (NaN or inf) first appear in the output of encoder layer {where - 1} "
-            f"(of {len(hidden_states) - 1}, counting from 0; {hint})")
 

@@ -88,3 +88,32 @@ def check_position_limit(config, seq_length: int, past_length: int, from_input_i
             raise InputError(
                 f"sequence of {used} tokens is too long for {config.position_embedding_type} "
                 f"attention: distances are embedded only up to max_position_embeddings={max_positions}")
+
+
+def check_finite(array, name: str, dtype=None):
+    """InputError naming the first NaN or inf in a float input (they would spread to every output)."""
+    if array is None or array.dtype.kind != "f":
+        return
+    xp = namespace(array)
+    finite = xp.isfinite(array)
+    if not bool(finite.all()):
+        position = tuple(int(i) for i in xp.argwhere(~finite)[0])
+        hint = " (float16 holds at most 65504 in magnitude)" if dtype == "float16" else ""
+        raise InputError(f"{name} holds a non-finite value ({float(array[position])}) at position "
+                         f"{position}{hint}")
+
+
+def non_finite_message(hidden_states, dtype) -> str:
+    """Where NaN/inf first appear: ``hidden_states`` is (embedding output, layer 0 output, ...)."""
+    xp = namespace(hidden_states[0])
+    where = next((index for index, states in enumerate(hidden_states)
+                  if not bool(xp.isfinite(states).all())), None)
+    hint = "do the checkpoint's weights hold NaN or inf, or are the inputs extreme?"
+    if dtype == "float16":
+        hint = f"float16 overflows beyond 65504, so try dtype='float32'; or {hint[3:]}"
+    if where is None:
+        return f"non-finite values (NaN or inf) appear in the encoder output ({hint})"
+    if where == 0:
+        return f"non-finite values (NaN or inf) first appear in the embeddings output ({hint})"
+    return (f"non-finite values (NaN or inf) first appear in the output of encoder layer {where - 1} "
+            f"(of {len(hidden_states) - 1}, counting from 0; {hint})")
