@@ -105,8 +105,3 @@ class SentenceEmbeddingPipeline(Pipeline):
         encodings = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
         vectors = [self.pool(hidden) for hidden in self.hidden_states(encodings)]
         return to_numpy(namespace(vectors[0]).stack(vectors))
-
-    def __call__(self, inputs, **options):
-        if isinstance(inputs, str):
-            return self.run([inputs], **options)[0]
-        return self.run(list(inputs), **options) if len(inputs) else []
