@@ -23,7 +23,7 @@ from hypothesis import given, strategies as st
 from transformers.generation.logits_process import (TemperatureLogitsWarper as RefTemperature,
                                                     TopKLogitsWarper as RefTopK, TopPLogitsWarper as RefTopP)
 
-from reference import random_batch, reference_checkpoint
+from reference import random_batch, reference_checkpoint, to_numpy
 from strategies import small_configs
 from xlmr_np import InputError
 from xlmr_np.generation import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
@@ -88,7 +88,7 @@ def test_greedy_and_beam_search_match_reference(tmp_path_factory, config, seed, 
         settings["pad_token_id"] = data.draw(st.sampled_from([None, 0]), label="pad_token_id")
 
     expected = reference_generate(reference, ids, mask, **settings)
-    actual = model.generate(ids, attention_mask=mask, **settings)
+    actual = to_numpy(model.generate(ids, attention_mask=mask, **settings))
     np.testing.assert_array_equal(actual, expected)
     if settings["num_beams"] == 1:
         eos = settings.get("eos_token_id", config["eos_token_id"])

@@ -4,17 +4,42 @@ Model code never imports numpy or cupy. It asks this module for the array namesp
 it holds (``xp = namespace(hidden_states)``) and writes every step with ``xp.matmul``,
 ``xp.exp`` and friends, so the same lines run on the CPU (NumPy) and on an NVIDIA GPU (CuPy).
 
-Backends are named by string: ``"numpy"`` and ``"cupy"``. See ``docs/backends.md``.
+Backends are named by string: ``"numpy"`` and ``"cupy"``; ``register_backend`` adds another
+array library that follows NumPy's API (the test suite adds a guarded NumPy that fails on any
+direct NumPy call, to prove model code only uses ``xp``). See ``docs/backends.md``.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from typing import Callable, NamedTuple
 
 import numpy
 
 BACKENDS = ("numpy", "cupy")
+
+
+class RegisteredBackend(NamedTuple):
+    """An extra backend: its array module, its array type, and the moves to and from the host."""
+
+    xp: object
+    array_type: type
+    from_host: Callable  # (numpy array, dtype or None) -> array on this backend
+    to_host: Callable  # array on this backend -> numpy array
+
+
+_REGISTERED: dict[str, RegisteredBackend] = {}
+
+
+def register_backend(name: str, xp, array_type: type, from_host: Callable, to_host: Callable) -> None:
+    """Add a backend whose module ``xp`` follows NumPy's API and whose arrays are ``array_type``.
+
+    Model code then runs on it with ``model.to(name)``; erf uses ``erf_rational`` there.
+    """
+    if name in BACKENDS:
+        raise ValueError(f"backend {name!r} is built in and can't be replaced")
+    _REGISTERED[name] = RegisteredBackend(xp, array_type, from_host, to_host)
 
 
 @functools.lru_cache(maxsize=None)
@@ -44,14 +69,17 @@ def cupy_available() -> bool:
 
 def check_backend(name: str) -> str:
     """Return ``name`` if it names a backend, else raise with the known names."""
-    if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}; known backends: {', '.join(BACKENDS)}")
+    if name not in BACKENDS and name not in _REGISTERED:
+        known = ", ".join(BACKENDS + tuple(_REGISTERED))
+        raise ValueError(f"unknown backend {name!r}; known backends: {known}")
     return name
 
 
 def get_xp(name: str):
     """The array module of a backend: ``numpy`` or ``cupy``."""
     check_backend(name)
+    if name in _REGISTERED:
+        return _REGISTERED[name].xp
     return numpy if name == "numpy" else _cupy()
 
 
@@ -61,6 +89,9 @@ def backend_of(array) -> str:
         return "numpy"
     if type(array).__module__.startswith("cupy"):
         return "cupy"
+    for name, registered in _REGISTERED.items():
+        if isinstance(array, registered.array_type):
+            return name
     raise TypeError(f"expected a NumPy or CuPy array, got {type(array).__name__}")
 
 
@@ -73,6 +104,8 @@ def is_array(value) -> bool:
     """True for NumPy and CuPy arrays (not Python scalars)."""
     if isinstance(value, numpy.ndarray):
         return True
+    if any(isinstance(value, registered.array_type) for registered in _REGISTERED.values()):
+        return True
     return type(value).__module__.startswith("cupy") and hasattr(value, "shape")
 
 
@@ -82,6 +115,8 @@ def to_backend(array, name: str, dtype=None):
     if name == "numpy":
         host = to_numpy(array)
         return host if dtype is None else host.astype(dtype, copy=False)
+    if name in _REGISTERED:
+        return _REGISTERED[name].from_host(to_numpy(array), dtype)
     cupy = _cupy()
     return cupy.asarray(array, dtype=dtype)
 
@@ -90,6 +125,9 @@ def to_numpy(array):
     """Bring an array to host memory as a NumPy array (no copy when it already is one)."""
     if is_array(array) and backend_of(array) == "cupy":
         return array.get()
+    for registered in _REGISTERED.values():
+        if isinstance(array, registered.array_type):
+            return registered.to_host(array)
     return numpy.asarray(array)
 
 
@@ -149,22 +187,20 @@ def erf(x, out=None):
     memory), else ``erf_rational`` (max abs error 1.2e-7, several passes). CuPy:
     ``cupyx.scipy.special.erf`` (CUDA's erff). See docs/backends.md for the measurements.
     """
-    if backend_of(x) == "cupy":
-        from cupyx.scipy.special import erf as cupy_erf  # noqa: PLC0415 - GPU only
-
-        return cupy_erf(x, out=out) if out is not None else cupy_erf(x)
-    scipy_erf = _scipy_erf()
-    if scipy_erf is not None and x.dtype != numpy.float16:
-        return scipy_erf(x, out=out) if out is not None else scipy_erf(x)
-    if scipy_erf is not None:  # SciPy has no float16 loop (it would return float64)
-        result = scipy_erf(x.astype(numpy.float32)).astype(numpy.float16)
-        if out is None:
-            return result
-        out[...] = result
-        return out
+    name = backend_of(x)
+    if name == "cupy":
+        from cupyx.scipy.special import erf as library_erf  # noqa: PLC0415 - GPU only
+    else:  # SciPy on NumPy when installed; registered backends use erf_rational
+        library_erf = _scipy_erf() if name == "numpy" else None
+    if library_erf is None:
+        result = erf_rational(x)
+    elif x.dtype == numpy.float16:  # no float16 loop in either library: compute in float32
+        result = library_erf(x.astype(numpy.float32)).astype(numpy.float16)
+    else:
+        return library_erf(x, out=out) if out is not None else library_erf(x)
     if out is None:
-        return erf_rational(x)
-    out[...] = erf_rational(x)
+        return result
+    out[...] = result
     return out
 
 
