@@ -8,6 +8,7 @@ import xlmr_np
 from reference import assert_close
 from strategies import small_configs
 from xlmr_np import InputError
+from xlmr_np.fast import blas, packed, threads
 from xlmr_np.fast.packed import pack, packed_position_ids
 from xlmr_np.modeling.embeddings import position_ids_from_input_ids
 
@@ -64,3 +65,58 @@ def test_packed_inputs_are_validated():
         model.encode_batch([[]])
     with pytest.raises(InputError, match="eval"):
         model.train().encode_batch([[0, 2]])
+
+
+@pytest.fixture
+def threaded_path(monkeypatch):
+    """Force the threaded CPU path on small inputs: two threads, tiny row slices and attention blocks."""
+    if not blas.blas_threads_controllable():
+        pytest.fail("NumPy's BLAS here is not an OpenBLAS whose threads can be set; the threaded path "
+                    "can't run (see xlmr_np/fast/blas.py)")
+    monkeypatch.setenv("XLMR_NP_NUM_THREADS", "2")
+    monkeypatch.setattr(packed, "MIN_PARALLEL_TOKENS", 1)
+    monkeypatch.setattr(packed, "SCORES_PER_BLOCK", 1)  # one sequence per attention block
+    monkeypatch.setattr(threads, "MAX_ROWS_PER_SLICE", 3)
+    get_threads = blas._openblas_thread_functions()[0]
+    seen = []
+    attend_block = packed.attend_block
+    monkeypatch.setattr(packed, "attend_block", lambda *args: seen.append(get_threads()) or attend_block(*args))
+    return seen, get_threads
+
+
+@pytest.mark.parametrize("extra", [{}, {"position_embedding_type": "relative_key_query"},
+                                   {"position_embedding_type": "relative_key", "is_decoder": True},
+                                   {"hidden_act": "silu"}])
+def test_threaded_path_equals_plain_forward(threaded_path, extra):
+    """Row slices, attention blocks and pieces on two threads give the plain forward's numbers;
+    the BLAS runs on one thread meanwhile and gets its thread count back after."""
+    seen, get_threads = threaded_path
+    before = get_threads()
+    config = xlmr_np.XLMRobertaConfig(vocab_size=60, hidden_size=24, num_hidden_layers=2, num_attention_heads=3,
+                                      intermediate_size=40, max_position_embeddings=40, **extra)
+    model = xlmr_np.XLMRobertaModel(config, seed=3)
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(3, 60, size=n) for n in (7, 12, 7, 3, 12, 12, 1, 7)]  # groups of 1-3
+    out = model.encode_batch(sequences)
+    for index, sequence in enumerate(sequences):
+        plain = model(sequence[None])
+        assert_close(out.last_hidden_state[index], plain.last_hidden_state[0], "threaded vs plain hidden")
+        assert_close(out.pooler_output[index], plain.pooler_output[0], "threaded vs plain pooled")
+    assert seen and set(seen) == {1}, seen  # attention ran with the BLAS on one thread
+    assert get_threads() == before
+
+
+@pytest.mark.parametrize("pieces, budget", [(1, 1 << 20), (2, 1 << 20), (4, 1), (2, 100)])
+def test_attention_blocks_cover_every_sequence_once(monkeypatch, pieces, budget):
+    """Blocks tile the rows exactly, respect the score budget and the pieces, biggest first."""
+    monkeypatch.setattr(packed, "SCORES_PER_BLOCK", budget)
+    batch = pack([np.arange(n) + 3 for n in (5, 9, 5, 5, 2, 9)])
+    blocks = packed.attention_blocks(batch, heads=2, pieces=pieces)
+    rows = sorted(row for first, count, length in blocks for row in range(first, first + count * length))
+    assert rows == list(range(sum(batch.lengths)))
+    for first, count, length in blocks:
+        assert count == 1 or count * 2 * length ** 2 <= budget
+    for _, group_count, length in batch.groups:
+        assert sum(1 for _, _, n in blocks if n == length) >= min(pieces, group_count)
+    costs = [count * length ** 2 for _, count, length in blocks]
+    assert costs == sorted(costs, reverse=True)

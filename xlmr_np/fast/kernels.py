@@ -5,7 +5,7 @@ allocating a new array per step: fewer passes over memory and no allocator traff
 """
 
 from .. import backend
-from ..backend import namespace
+from ..backend import backend_of, namespace
 
 
 def layer_norm_(x, weight, bias, eps):  # (rows, hidden), in place
@@ -20,7 +20,27 @@ def layer_norm_(x, weight, bias, eps):  # (rows, hidden), in place
     x += bias
 
 
-def gelu_(x):  # (rows, features), in place
+def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
+    """GELU(x + bias), overwriting ``x``.
+
+    float32 on NumPy: ``gelu_float32_`` block by block, each block in cache from the bias add to
+    the last product (2-3x faster than SciPy's erf; error below 3e-7 * max(1, |x|)). Elsewhere
+    the exact form with the backend's erf.
+    """
+    xp = namespace(x)
+    if backend_of(x) != "numpy" or x.dtype != xp.float32 or x.ndim != 2:
+        x += bias
+        gelu_exact_(x)
+        return
+    rows = max(1, GELU_BLOCK_ELEMENTS // max(1, x.shape[1]))
+    scratch = [xp.empty((min(rows, x.shape[0]), x.shape[1]), dtype=x.dtype) for _ in range(3)]
+    for start in range(0, x.shape[0], rows):
+        block = x[start:start + rows]
+        block += bias
+        gelu_float32_(block, [array[:block.shape[0]] for array in scratch])
+
+
+def gelu_exact_(x):  # (rows, features), in place
     """Exact GELU, x * (0.5 + 0.5 * erf(x / sqrt 2)), overwriting ``x`` (one temporary)."""
     t = x * backend.SQRT_HALF
     backend.erf(t, out=t)
@@ -35,3 +55,39 @@ def softmax_(scores):  # (..., keys), in place
     scores -= xp.max(scores, axis=-1, keepdims=True)
     xp.exp(scores, out=scores)
     scores /= xp.sum(scores, axis=-1, keepdims=True)
+
+
+# Abramowitz & Stegun 7.1.26: for z >= 0, erfc(z) = t * (a1 + a2 t + ... + a5 t^4) * exp(-z^2)
+# with t = 1 / (1 + p z), absolute error below 1.5e-7. Here z = |x| / sqrt(2), so
+# Phi(-|x|) = erfc(z) / 2, and the halving is folded into the coefficients.
+_AS_P = 0.3275911 * backend.SQRT_HALF  # p / sqrt(2): t = 1 / (1 + _AS_P * |x|)
+_AS_HALF_A = tuple(a / 2 for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429))
+GELU_BLOCK_ELEMENTS = 200_000
+"""Elements per block of ``gelu_float32_``: the block and its three scratch arrays stay in cache."""
+
+
+def gelu_float32_(x, scratch):  # (rows, features), in place; scratch: three arrays of x's shape
+    """GELU from a float32 polynomial-times-exp erf: 21 cheap vectorised steps instead of erf.
+
+    NumPy's exp, multiply and add use SIMD; SciPy's erf is one scalar double-precision call per
+    element. Measured against float64 exact GELU: max error 4.7e-7 for |x| <= 15, below
+    3e-7 * max(1, |x|) everywhere (tests/test_fast_kernels.py).
+    """
+    xp = namespace(x)
+    z, t, half_erfc = scratch
+    xp.abs(x, out=z)
+    xp.multiply(z, _AS_P, out=t)
+    t += 1.0
+    xp.reciprocal(t, out=t)  # t = 1 / (1 + p |x| / sqrt 2)
+    xp.multiply(t, _AS_HALF_A[4], out=half_erfc)
+    for coefficient in reversed(_AS_HALF_A[:4]):
+        half_erfc += coefficient
+        half_erfc *= t  # t * (a1 + ... + a5 t^4) / 2
+    xp.multiply(z, z, out=z)
+    z *= -0.5
+    xp.exp(z, out=z)  # exp(-x^2 / 2)
+    half_erfc *= z  # Phi(-|x|)
+    xp.subtract(0.5, half_erfc, out=half_erfc)
+    xp.copysign(half_erfc, x, out=half_erfc)
+    half_erfc += 0.5  # Phi(x) = 0.5 + sign(x) * (0.5 - Phi(-|x|))
+    x *= half_erfc

@@ -11,19 +11,21 @@ Inference only (eval mode), encoder or causal decoder without cache or cross-att
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from typing import Any
 
 from ..activations import gelu
-from ..backend import backend_of, finfo_min, namespace
+from ..backend import finfo_min, namespace
 from ..errors import InputError
 from ..modeling.attention import (key_position_scores, query_position_scores,
                                   relative_position_embeddings)
 from ..modeling.outputs import ModelOutput
 from ..modeling.validation import as_backend_array, check_ids, check_position_limit
-from .kernels import gelu_, layer_norm_, softmax_
-from .threads import for_row_slices
+from .blas import blas_threads_controllable, single_threaded_blas
+from .kernels import bias_gelu_, layer_norm_, softmax_
+from .threads import for_each, for_row_slices, num_threads
 
 
 @dataclasses.dataclass
@@ -95,7 +97,7 @@ def fused_layer_weights(model):
     return fused
 
 
-def embed(model, batch: PackedBatch):  # -> (tokens, hidden)
+def embed(model, batch: PackedBatch, parallel: bool):  # -> (tokens, hidden)
     embeddings = model.embeddings
     xp = namespace(embeddings.word_embeddings.weight)
     hidden = xp.take(embeddings.word_embeddings.weight, batch.ids, axis=0)  # (tokens, hidden)
@@ -105,72 +107,113 @@ def embed(model, batch: PackedBatch):  # -> (tokens, hidden)
         hidden += xp.take(embeddings.position_embeddings.weight, positions, axis=0)
     norm = embeddings.LayerNorm
     for_row_slices(lambda a, b: layer_norm_(hidden[a:b], norm.weight, norm.bias, norm.eps),
-                   hidden.shape[0], parallel=backend_of(hidden) == "numpy")
+                   hidden.shape[0], parallel)
     return hidden
 
 
-def attend(layer, qkv, batch: PackedBatch, is_decoder: bool, parallel: bool):
-    """Attention per group of equal-length sequences: (tokens, 3 * all_head) -> (tokens, all_head)."""
-    attention = layer.attention.self
+SCORES_PER_BLOCK = 1 << 20
+"""Most attention scores (sequences x heads x length^2) in one block of attention work, so a
+block's scores (4 MiB in float32) stay in cache from the first matmul to the second."""
+
+
+def attention_blocks(batch: PackedBatch, heads: int, pieces: int):
+    """Attention work: (first row, sequences, length) blocks of equal-length sequences. Each group
+    is cut into at least ``pieces`` blocks (so threads can share it) of at most SCORES_PER_BLOCK
+    scores (or one sequence); biggest first, so threads finish together."""
+    blocks = []
+    for first, count, length in batch.groups:
+        step = min(-(-count // pieces), max(1, SCORES_PER_BLOCK // (heads * length * length)))
+        for offset in range(0, count, step):
+            blocks.append((first + offset * length, min(step, count - offset), length))
+    return sorted(blocks, key=lambda block: block[1] * block[2] ** 2, reverse=True)
+
+
+def attend_block(attention, qkv, context, block, is_decoder: bool):
+    """Attention for ``count`` packed sequences of one ``length``, from their rows of ``qkv``
+    (pre-scaled queries) into the same rows of ``context``."""
+    first, count, length = block
     heads, head_dim = attention.num_attention_heads, attention.attention_head_size
     xp = namespace(qkv)
-    context = xp.empty((qkv.shape[0], heads * head_dim), dtype=qkv.dtype)
-    relative = attention.position_embedding_type in ("relative_key", "relative_key_query")
-    for first, count, length in batch.groups:
-        block = xp.reshape(qkv[first:first + count * length], (count, length, 3, heads, head_dim))
-        query = xp.transpose(block[:, :, 0], (0, 2, 1, 3))  # (count, heads, L, d), pre-scaled
-        key = xp.transpose(block[:, :, 1], (0, 2, 1, 3))
-        value = xp.transpose(block[:, :, 2], (0, 2, 1, 3))
-        scores = xp.matmul(query, xp.swapaxes(key, -1, -2))  # (count, heads, L, L)
-        if relative:
-            positions = relative_position_embeddings(attention.distance_embedding, length, length,
-                                                     False).astype(qkv.dtype)
-            scores += query_position_scores(query, positions)
-            if attention.position_embedding_type == "relative_key_query":
-                scores += key_position_scores(key, positions) * (1.0 / math.sqrt(head_dim))
-        if is_decoder:
-            future = xp.arange(length)[None, :] > xp.arange(length)[:, None]  # (L, L)
-            scores += xp.where(future, finfo_min(scores.dtype), 0.0).astype(scores.dtype)
-        rows = xp.reshape(scores, (-1, length))
-        for_row_slices(lambda a, b: softmax_(rows[a:b]), rows.shape[0], parallel=parallel, min_rows=256)
-        merged = xp.transpose(xp.matmul(scores, value), (0, 2, 1, 3))  # (count, L, heads, d)
-        context[first:first + count * length] = xp.reshape(merged, (count * length, heads * head_dim))
+    rows = slice(first, first + count * length)
+    qkv_block = xp.reshape(qkv[rows], (count, length, 3, heads, head_dim))
+    query = xp.transpose(qkv_block[:, :, 0], (0, 2, 1, 3))  # (count, heads, L, d), pre-scaled
+    key = xp.transpose(qkv_block[:, :, 1], (0, 2, 1, 3))
+    value = xp.transpose(qkv_block[:, :, 2], (0, 2, 1, 3))
+    scores = xp.matmul(query, xp.swapaxes(key, -1, -2))  # (count, heads, L, L)
+    if attention.position_embedding_type in ("relative_key", "relative_key_query"):
+        positions = relative_position_embeddings(attention.distance_embedding, length, length,
+                                                 False).astype(qkv.dtype)
+        scores += query_position_scores(query, positions)
+        if attention.position_embedding_type == "relative_key_query":
+            scores += key_position_scores(key, positions) * (1.0 / math.sqrt(head_dim))
+    if is_decoder:
+        future = xp.arange(length)[None, :] > xp.arange(length)[:, None]  # (L, L)
+        scores += xp.where(future, finfo_min(scores.dtype), 0.0).astype(scores.dtype)
+    softmax_(scores)
+    merged = xp.transpose(xp.matmul(scores, value), (0, 2, 1, 3))  # (count, L, heads, d)
+    context[rows] = xp.reshape(merged, (count * length, heads * head_dim))
+
+
+def attend(layer, qkv, batch: PackedBatch, is_decoder: bool, parallel: bool):
+    """Attention per block of equal-length sequences: (tokens, 3 * all_head) -> (tokens, all_head)."""
+    attention = layer.attention.self
+    xp = namespace(qkv)
+    context = xp.empty((qkv.shape[0], attention.all_head_size), dtype=qkv.dtype)
+    blocks = attention_blocks(batch, attention.num_attention_heads, num_threads()) if parallel else batch.groups
+    for_each(lambda block: attend_block(attention, qkv, context, block, is_decoder), blocks, parallel)
     return context
 
 
-def dense_residual_norm(x, linear, residual, norm, parallel):
-    """LayerNorm(x W^T + b + residual), the LayerNorm and additions done in place, by row slices."""
+def project_qkv(hidden, weight, bias, out):  # (rows, hidden) -> out (rows, 3 * all_head)
+    xp = namespace(hidden)
+    xp.matmul(hidden, weight.T, out=out)
+    out += bias
+
+
+def dense_residual_norm(x, linear, residual, norm, out):  # -> out (rows, hidden)
+    """LayerNorm(x W^T + b + residual), written into ``out``."""
     xp = namespace(x)
-    out = xp.matmul(x, linear.weight.T)  # (tokens, hidden)
-
-    def finish(a, b):
-        out[a:b] += linear.bias
-        out[a:b] += residual[a:b]
-        layer_norm_(out[a:b], norm.weight, norm.bias, norm.eps)
-
-    for_row_slices(finish, out.shape[0], parallel=parallel)
-    return out
+    xp.matmul(x, linear.weight.T, out=out)
+    out += linear.bias
+    out += residual
+    layer_norm_(out, norm.weight, norm.bias, norm.eps)
 
 
-def feed_forward_inner(layer, hidden, parallel):  # (tokens, hidden) -> (tokens, intermediate)
+def feed_forward(layer, hidden, out):  # (rows, hidden) -> out (rows, hidden)
+    """LayerNorm(act(h W1^T + b1) W2^T + b2 + h), written into ``out``."""
     dense = layer.intermediate.dense
     xp = namespace(hidden)
-    inner = xp.matmul(hidden, dense.weight.T)
+    inner = xp.matmul(hidden, dense.weight.T)  # (rows, intermediate)
     activation = layer.intermediate.intermediate_act_fn
-
-    def activate(a, b):
-        inner[a:b] += dense.bias
-        if activation is gelu:
-            gelu_(inner[a:b])
-        else:
-            inner[a:b] = activation(inner[a:b])
-
-    for_row_slices(activate, inner.shape[0], parallel=parallel)
-    return inner
+    if activation is gelu:
+        bias_gelu_(inner, dense.bias)
+    else:
+        inner += dense.bias
+        inner = activation(inner)
+    dense_residual_norm(inner, layer.output.dense, hidden, layer.output.LayerNorm, out)
 
 
-def add_(x, y):
-    x += y
+def encoder_layer(layer, fused_qkv, hidden, batch: PackedBatch, is_decoder: bool, parallel: bool):
+    """One layer on packed rows. Row-wise steps run on slices of rows, attention on blocks of
+    sequences; with ``parallel`` the slices and blocks are shared out among threads."""
+    xp = namespace(hidden)
+    tokens = hidden.shape[0]
+    qkv_weight, qkv_bias = fused_qkv
+    qkv = xp.empty((tokens, qkv_weight.shape[0]), dtype=hidden.dtype)  # (tokens, 3 * all_head)
+    for_row_slices(lambda a, b: project_qkv(hidden[a:b], qkv_weight, qkv_bias, qkv[a:b]), tokens, parallel)
+    context = attend(layer, qkv, batch, is_decoder, parallel)  # (tokens, all_head)
+    output = layer.attention.output
+    attention_output = xp.empty_like(hidden)
+    for_row_slices(lambda a, b: dense_residual_norm(context[a:b], output.dense, hidden[a:b], output.LayerNorm,
+                                                    attention_output[a:b]), tokens, parallel)
+    layer_output = xp.empty_like(hidden)
+    for_row_slices(lambda a, b: feed_forward(layer, attention_output[a:b], layer_output[a:b]), tokens, parallel)
+    return layer_output
+
+
+MIN_PARALLEL_TOKENS = 128
+"""Below this many tokens the BLAS's own threads do better: a matmul with few rows is bound by
+reading the weights, which row slices on several threads would each read again."""
 
 
 def encode_packed(model, sequences) -> PackedOutput:
@@ -198,19 +241,15 @@ def encode_packed(model, sequences) -> PackedOutput:
         except InputError as error:
             raise InputError(f"sequence {index}: {error}") from None
         arrays.append(array.astype(model.xp.int64, copy=False))
-    parallel = name == "numpy"
     batch = pack(arrays)
-    hidden = embed(model, batch).astype(model.dtype, copy=False)
-    for layer, (qkv_weight, qkv_bias) in zip(model.encoder.layer, fused_layer_weights(model)):
-        xp = namespace(hidden)
-        qkv = xp.matmul(hidden, qkv_weight.T)  # (tokens, 3 * all_head)
-        for_row_slices(lambda a, b: add_(qkv[a:b], qkv_bias), qkv.shape[0], parallel=parallel)
-        context = attend(layer, qkv, batch, config.is_decoder, parallel)
-        attention_output = dense_residual_norm(context, layer.attention.output.dense, hidden,
-                                               layer.attention.output.LayerNorm, parallel)
-        inner = feed_forward_inner(layer, attention_output, parallel)
-        hidden = dense_residual_norm(inner, layer.output.dense, attention_output, layer.output.LayerNorm,
-                                     parallel)
+    # Our threads (with the BLAS on one thread) on the CPU for batches big enough; else one
+    # thread of ours and the BLAS's threads - always on a GPU, where a kernel fills the device.
+    parallel = (name == "numpy" and sum(batch.lengths) >= MIN_PARALLEL_TOKENS and num_threads() > 1
+                and blas_threads_controllable())
+    with single_threaded_blas() if parallel else contextlib.nullcontext():
+        hidden = embed(model, batch, parallel).astype(model.dtype, copy=False)
+        for layer, fused_qkv in zip(model.encoder.layer, fused_layer_weights(model)):
+            hidden = encoder_layer(layer, fused_qkv, hidden, batch, config.is_decoder, parallel)
     xp = namespace(hidden)
     outputs = [None] * len(arrays)
     for packed_index, (start, length) in enumerate(zip(batch.starts, batch.lengths)):

@@ -1,12 +1,15 @@
-"""Running elementwise work on all cores.
+"""Running the fast path's work on all cores.
 
-BLAS already spreads a matmul over the cores, but NumPy's elementwise functions (exp, erf, the
-arithmetic of LayerNorm and GELU) run on one. They release the GIL, so splitting the rows of an
-array into one slice per core and handing the slices to threads uses the other cores too.
+NumPy's elementwise functions run on one core, and with the BLAS limited to one thread
+(``fast/blas.py``) so do matmuls. All of them release the GIL, so work split into independent
+pieces - slices of rows of a (tokens, features) matrix, or groups of sequences for attention -
+runs in parallel on a small thread pool (``XLMR_NP_NUM_THREADS``, default: the cores this process
+may use). Pieces are handed out as threads finish, so uneven pieces still balance.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +17,7 @@ _POOL = None
 
 
 def num_threads() -> int:
-    """Threads for elementwise work: ``XLMR_NP_NUM_THREADS``, else the cores this process may use."""
+    """Threads for the fast path: ``XLMR_NP_NUM_THREADS``, else the cores this process may use."""
     configured = os.environ.get("XLMR_NP_NUM_THREADS")
     if configured:
         return max(1, int(configured))
@@ -31,19 +34,47 @@ def _pool():
     return _POOL
 
 
-def for_row_slices(function, rows: int, parallel: bool = True, min_rows: int = 64):
-    """Call ``function(start, stop)`` on slices covering ``range(rows)``, one per thread.
+def for_each(function, items, parallel: bool = True):
+    """Call ``function(item)`` for every item, on up to ``num_threads()`` threads at once.
 
-    Small inputs (fewer than ``min_rows`` rows per thread) and ``parallel=False`` (e.g. on a GPU,
-    where one kernel already uses the whole device) run in the calling thread.
+    Each thread takes the next item when it finishes one; put the biggest items first. With
+    ``parallel=False`` (a GPU, where one kernel already fills the device) or a single item, the
+    calling thread does all of them in order.
     """
-    threads = num_threads() if parallel else 1
-    threads = max(1, min(threads, rows // min_rows))
-    if threads == 1:
-        function(0, rows)
+    items = list(items)
+    threads = min(num_threads() if parallel else 1, len(items))
+    if threads <= 1:
+        for item in items:
+            function(item)
         return
-    bounds = [rows * i // threads for i in range(threads + 1)]
-    futures = [_pool().submit(function, bounds[i], bounds[i + 1]) for i in range(1, threads)]
-    function(bounds[0], bounds[1])
+    taken = itertools.count()  # next() on a count is atomic under the GIL
+
+    def work():
+        for index in iter(lambda: next(taken), None):
+            if index >= len(items):
+                return
+            function(items[index])
+
+    futures = [_pool().submit(work) for _ in range(threads - 1)]
+    work()
     for future in futures:
         future.result()
+
+
+MAX_ROWS_PER_SLICE = 512
+"""Most rows in one slice of row-wise work: big enough for efficient matmuls, small enough that
+a slice's (rows, intermediate) feed-forward activation (6 MiB for the base model) stays in cache.
+Measured on 2 cores, 8x128 tokens: 256 rows ~10% slower, 1024 (one slice per thread) no faster."""
+
+
+def for_row_slices(function, rows: int, parallel: bool = True):
+    """Call ``function(start, stop)`` on equal slices covering ``range(rows)``, as many as a
+    multiple of the thread count, each at most ``MAX_ROWS_PER_SLICE`` rows; with
+    ``parallel=False`` once, on all rows."""
+    threads = num_threads()
+    if not parallel or threads == 1:
+        function(0, rows)
+        return
+    rounds = -(-rows // (threads * MAX_ROWS_PER_SLICE))  # ceil
+    step = -(-rows // (threads * rounds))
+    for_each(lambda start: function(start, min(start + step, rows)), range(0, rows, step))
