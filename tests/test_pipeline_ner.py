@@ -117,7 +117,8 @@ def test_call_forms_and_registration(ner_checkpoint):
     assert isinstance(ours, TokenClassificationPipeline)
     assert isinstance(pipeline("token-classification", model=directory), TokenClassificationPipeline)
     alone = ours(TEXTS[1], aggregation_strategy="AVERAGE")  # any case, as the reference
-    assert ours([TEXTS[0], TEXTS[1]], aggregation_strategy="average")[1] == alone
+    # Same entities; scores equal up to float32 rounding (a batch's matmuls have other shapes).
+    assert_same_entities(ours([TEXTS[0], TEXTS[1]], aggregation_strategy="average")[1], alone, "batched")
     assert ours("") == [] and ours([]) == []
     assert metaspace_decode(["\u2581a\u2581b", "\u2581", "c\u2581", "\u2581"]) == "ab c  "  # the fast decoder
 

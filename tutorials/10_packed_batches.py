@@ -81,12 +81,15 @@ assert batch.lengths == sorted(batch.lengths) and batch.ids.shape == (15,)
 # %% [markdown]
 # Positions restart for every sentence (the padding-offset rule of tutorial 02, applied per
 # sentence), and a layer is: one fused query/key/value matmul over all tokens, attention per
-# group, the output projection, the feed-forward — all on the packed matrix:
+# block of equal-length sentences, the output projection, the feed-forward — all on the packed
+# matrix. The row-wise steps take `(start, stop)` slices of rows so that, on the CPU, threads
+# can share them out (see the performance page); with `parallel=False` a step runs once on all
+# rows:
 
 # %%
 show_source(packed.packed_position_ids)
-show_lines(packed.encode_packed, "for layer, (qkv_weight, qkv_bias)", "parallel)")
-show_lines(packed.attend, "for first, count, length in batch.groups:", "scores = xp.matmul(query")
+show_source(packed.encoder_layer)
+show_lines(packed.attend_block, "first, count, length = block", "scores = xp.matmul(query")
 
 # %% [markdown]
 # ## Same numbers, less time
@@ -117,8 +120,9 @@ assert worst < 1e-5
 np.testing.assert_allclose(packed_out.pooler_output, padded_out.pooler_output, rtol=1e-5, atol=1e-5)
 
 # %% [markdown]
-# (Not bit-equal: the packed path folds `1/sqrt(head_dim)` into the query weights and sums in
-# a different order; the difference is float32 rounding, the same size as in tutorial 08.)
+# (Not bit-equal: the packed path folds `1/sqrt(head_dim)` into the query weights, sums in a
+# different order and computes GELU from a float32 polynomial instead of SciPy's erf; the
+# difference is float32 rounding, the same size as in tutorial 08.)
 
 # %%
 def best_time(run, repeat=3):
