@@ -1,18 +1,21 @@
-"""The same model on every available backend: NumPy always, CuPy where a GPU is present.
+"""The same model on every available backend: NumPy always, the guarded NumPy of
+tests/guarded_numpy.py always, CuPy where a GPU is present.
 
-CuPy runs are compared with the NumPy run of the same weights (which the other test modules
-compare with the PyTorch reference). Without CuPy and a GPU they skip, saying so; CI has no GPU.
+Runs are compared with the NumPy run of the same weights (which the other test modules compare
+with the PyTorch reference). Without CuPy and a GPU the CuPy runs skip, saying so; CI has no GPU.
 """
 
 import numpy as np
 import pytest
 
+import guarded_numpy
 import xlmr_np
 from reference import assert_close, random_batch
 from xlmr_np import backend
 
 BACKENDS = [
     "numpy",
+    guarded_numpy.install(),
     pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(
         not backend.cupy_available(), reason="CuPy with a usable NVIDIA GPU is not available here")]),
 ]

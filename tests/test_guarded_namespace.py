@@ -119,13 +119,3 @@ def test_packed_encode_batch_and_dropout():
         assert_close(actual.pooler_output[index], expected.pooler_output[index], "guarded packed pooled")
     assert_close(model.train(seed=4)(np.array([[0, 5, 6, 2]])).last_hidden_state, trained, "guarded dropout")
 
-
-def test_float16_on_the_guarded_backend():
-    config = xlmr_np.XLMRobertaConfig(**SMALL)
-    reference = xlmr_np.XLMRobertaModel(config, seed=4)
-    model = xlmr_np.XLMRobertaModel(config, seed=4).to(GUARDED, dtype="float16")
-    ids, mask = random_batch(np.random.default_rng(1), 2, 10, SMALL["vocab_size"])
-    actual = model(ids, attention_mask=mask).last_hidden_state
-    assert actual.dtype == np.float16
-    assert_close(actual, reference(ids, attention_mask=mask).last_hidden_state, "guarded float16 vs float32",
-                 atol=2e-2, rtol=2e-2)  # the float16 tolerance of tests/test_precision.py
