@@ -120,3 +120,24 @@ def test_attention_blocks_cover_every_sequence_once(monkeypatch, pieces, budget)
         assert sum(1 for _, _, n in blocks if n == length) >= min(pieces, group_count)
     costs = [count * length ** 2 for _, count, length in blocks]
     assert costs == sorted(costs, reverse=True)
+
+
+def test_without_a_controllable_blas_the_fast_path_runs_on_one_thread(monkeypatch):
+    """MKL, Accelerate or an OpenBLAS not found: no thread of ours, same numbers."""
+    monkeypatch.setattr(packed, "blas_threads_controllable", lambda: False)
+    monkeypatch.setattr(packed, "MIN_PARALLEL_TOKENS", 1)
+    monkeypatch.setattr(packed, "for_each", lambda function, items, parallel: [function(item) for item in items]
+                        if not parallel else pytest.fail("threaded path taken"))
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20,
+        max_position_embeddings=20), seed=1)
+    sequences = [np.array([0, 5, 6, 2]), np.array([0, 7, 2])]
+    out = model.encode_batch(sequences)
+    for index, sequence in enumerate(sequences):
+        assert_close(out.last_hidden_state[index], model(sequence[None]).last_hidden_state[0], "one-thread path")
+
+
+def test_bad_thread_count_names_the_variable(monkeypatch):
+    monkeypatch.setenv("XLMR_NP_NUM_THREADS", "two")
+    with pytest.raises(ValueError, match="XLMR_NP_NUM_THREADS must be a whole number"):
+        threads.num_threads()

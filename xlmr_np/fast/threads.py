@@ -20,7 +20,10 @@ def num_threads() -> int:
     """Threads for the fast path: ``XLMR_NP_NUM_THREADS``, else the cores this process may use."""
     configured = os.environ.get("XLMR_NP_NUM_THREADS")
     if configured:
-        return max(1, int(configured))
+        try:
+            return max(1, int(configured))
+        except ValueError:
+            raise ValueError(f"XLMR_NP_NUM_THREADS must be a whole number of threads, got {configured!r}") from None
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not on Linux
