@@ -68,9 +68,13 @@ def pad(sequences):
     return ids, mask
 
 
-def probe_batch():
+PROBE_LENGTHS = (7, 31, 64, 12)
+
+
+def probe_batch(vocab_size: int = BASE["vocab_size"]):
+    """The fixed probe sequences every runner encodes (ids below 1000, or the vocabulary)."""
     rng = np.random.default_rng(123)
-    return [np.concatenate([[0], rng.integers(5, 1000, size=n - 2), [2]]) for n in (7, 31, 64, 12)]
+    return [np.concatenate([[0], rng.integers(5, min(1000, vocab_size), size=n - 2), [2]]) for n in PROBE_LENGTHS]
 
 
 # -------------------------------------------------------------------------- the runners
@@ -170,16 +174,28 @@ def run_one(args):
 # -------------------------------------------------------------------------- the driver
 
 
+def save_random_checkpoint(checkpoint, config):
+    """transformers' XLMRobertaModel(config), random init with seed 0, saved as safetensors, once."""
+    if os.path.exists(os.path.join(checkpoint, "model.safetensors")):
+        return
+    import torch
+    import transformers
+    from transformers import XLMRobertaConfig, XLMRobertaModel
+
+    torch.manual_seed(0)
+    model = XLMRobertaModel(XLMRobertaConfig(**config)).eval()
+    # transformers 5 removed the argument (it always writes safetensors) and raises TypeError on it
+    options = {"safe_serialization": True} if int(transformers.__version__.split(".")[0]) < 5 else {}
+    model.save_pretrained(checkpoint, **options)
+
+
 def build_checkpoint(workdir):
     """The base-size checkpoint (transformers, seed 0, safetensors) and its ONNX export."""
     import torch
-    from transformers import XLMRobertaConfig, XLMRobertaModel
+    from transformers import XLMRobertaModel
 
     checkpoint = os.path.join(workdir, "base")
-    if not os.path.exists(os.path.join(checkpoint, "model.safetensors")):
-        torch.manual_seed(0)
-        model = XLMRobertaModel(XLMRobertaConfig(**BASE)).eval()
-        model.save_pretrained(checkpoint, safe_serialization=True)
+    save_random_checkpoint(checkpoint, BASE)
     onnx_path = os.path.join(workdir, "base.onnx")
     if not os.path.exists(onnx_path):
         model = XLMRobertaModel.from_pretrained(checkpoint).eval()

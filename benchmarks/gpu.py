@@ -48,7 +48,8 @@ from collections.abc import Callable
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cpu import BASE  # benchmarks/cpu.py: the checkpoint both benchmarks build
+from cpu import BASE, PROBE_LENGTHS, pad, save_random_checkpoint  # benchmarks/cpu.py
+from cpu import probe_batch as probe_sequences
 
 TINY = dict(BASE, vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
             intermediate_size=37, max_position_embeddings=600)
@@ -57,7 +58,6 @@ TINY_WORKLOADS = [(4, 32), (2, 128)]
 RUNNERS = ["xlmr_np", "transformers-eager", "transformers-sdpa"]
 PRECISIONS = ["float32", "tf32", "float16"]
 REFERENCE = ("transformers-eager", "float32")
-PROBE_LENGTHS = (7, 31, 64, 12)
 WARMUP = 3  # untimed passes per workload (CuPy compiles its kernels on the first)
 MIN_REPEATS = 3
 MIB = 2 ** 20
@@ -76,14 +76,8 @@ def fixed_batch(batch: int, seq: int, vocab_size: int):
 
 
 def probe_batch(vocab_size: int):
-    """(ids, mask), both (4, 64) int64: sequences of PROBE_LENGTHS tokens padded with id 1."""
-    rng = np.random.default_rng(123)
-    ids = np.ones((len(PROBE_LENGTHS), max(PROBE_LENGTHS)), dtype=np.int64)
-    mask = np.zeros_like(ids)
-    for row, length in enumerate(PROBE_LENGTHS):
-        ids[row, :length] = np.concatenate([[0], rng.integers(5, min(1000, vocab_size), size=length - 2), [2]])
-        mask[row, :length] = 1
-    return ids, mask
+    """(ids, mask), both (4, 64) int64: benchmarks/cpu.py's probe sequences padded with id 1."""
+    return pad(probe_sequences(vocab_size))
 
 
 # -------------------------------------------------------------------------- the runners
@@ -256,18 +250,7 @@ def checkpoint_dir(args) -> str:
 
 def build_checkpoint(args):
     """The checkpoint of benchmarks/cpu.py (transformers, seed 0, safetensors), built once."""
-    checkpoint = checkpoint_dir(args)
-    if os.path.exists(os.path.join(checkpoint, "model.safetensors")):
-        return
-    import torch
-    import transformers
-    from transformers import XLMRobertaConfig, XLMRobertaModel
-
-    torch.manual_seed(0)
-    model = XLMRobertaModel(XLMRobertaConfig(**(TINY if args.tiny else BASE))).eval()
-    # transformers 5 removed the argument (it always writes safetensors) and raises TypeError on it
-    options = {"safe_serialization": True} if int(transformers.__version__.split(".")[0]) < 5 else {}
-    model.save_pretrained(checkpoint, **options)
+    save_random_checkpoint(checkpoint_dir(args), TINY if args.tiny else BASE)
 
 
 def check_environment(device: str) -> str:

@@ -14,7 +14,7 @@ from ..generation.mixin import GenerationMixin
 from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
 from .base import XLMRobertaTaskModel
-from .labels import class_ids
+from .labels import token_class_ids
 from .masked_lm import TiedLMHeadMixin, XLMRobertaLMHead
 from .outputs import CausalLMOutputWithCrossAttentions
 
@@ -50,8 +50,7 @@ class XLMRobertaForCausalLM(TiedLMHeadMixin, GenerationMixin, XLMRobertaTaskMode
         loss = None
         if labels is not None:
             xp, vocab = self.xp, self.config.vocab_size
-            labels = class_ids(labels, "labels", self.backend, [logits.shape[:2]],
-                               f"(batch, seq)={tuple(logits.shape[:2])}", vocab, "vocab_size")
+            labels = token_class_ids(labels, logits, self.backend, vocab, "vocab_size")
             # Next-token prediction: the logits at t are scored against the label at t + 1.
             shifted_logits = xp.reshape(logits[:, :-1, :], (-1, vocab))  # (batch * (seq - 1), vocab)
             shifted_labels = xp.reshape(labels[:, 1:], (-1,))  # (batch * (seq - 1),)

@@ -48,6 +48,12 @@ def class_ids(value, name: str, backend_name: str, allowed_shapes, meaning: str,
     return array
 
 
+def token_class_ids(value, logits, backend_name: str, num_classes: int, limit_name: str):
+    """``labels`` with one class id per token: shape (batch, seq) of ``logits`` (batch, seq, classes)."""
+    shape = tuple(logits.shape[:2])
+    return class_ids(value, "labels", backend_name, [shape], f"(batch, seq)={shape}", num_classes, limit_name)
+
+
 def real_targets(value, name: str, backend_name: str, dtype, allowed_shapes, meaning: str):
     """Real-valued targets (regression values or 0/1 label indicators) in the model's dtype."""
     array = read_labels(value, name, backend_name)

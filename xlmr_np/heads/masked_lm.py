@@ -16,7 +16,7 @@ from ..nn import LayerNorm, Linear, Module
 from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
 from .base import XLMRobertaTaskModel
-from .labels import class_ids
+from .labels import token_class_ids
 from .outputs import MaskedLMOutput
 
 TIED_DECODER_KEYS = ("lm_head.decoder.weight", "lm_head.decoder.bias")
@@ -103,8 +103,7 @@ class XLMRobertaForMaskedLM(TiedLMHeadMixin, XLMRobertaTaskModel):
         loss = None
         if labels is not None:
             xp, vocab = self.xp, self.config.vocab_size
-            labels = class_ids(labels, "labels", self.backend, [logits.shape[:2]],
-                               f"(batch, seq)={tuple(logits.shape[:2])}", vocab, "vocab_size")
+            labels = token_class_ids(labels, logits, self.backend, vocab, "vocab_size")
             loss = cross_entropy(xp.reshape(logits, (-1, vocab)), xp.reshape(labels, (-1,)))
 
         output = MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,

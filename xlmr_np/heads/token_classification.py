@@ -6,7 +6,7 @@ from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
 from ..nn import Dropout, Linear
 from .base import XLMRobertaTaskModel
-from .labels import class_ids
+from .labels import token_class_ids
 from .outputs import TokenClassifierOutput
 from .sequence_classification import classifier_dropout_probability
 
@@ -35,8 +35,7 @@ class XLMRobertaForTokenClassification(XLMRobertaTaskModel):
         loss = None
         if labels is not None:
             xp, num_labels = self.xp, self.config.num_labels
-            labels = class_ids(labels, "labels", self.backend, [logits.shape[:2]],
-                               f"(batch, seq)={tuple(logits.shape[:2])}", num_labels, "num_labels")
+            labels = token_class_ids(labels, logits, self.backend, num_labels, "num_labels")
             loss = cross_entropy(xp.reshape(logits, (-1, num_labels)), xp.reshape(labels, (-1,)))
 
         output = TokenClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
