@@ -6,8 +6,10 @@ The GPU sibling of benchmarks/cpu.py. Builds the same base-size checkpoint once 
 random init with seed 0, safetensors) in --workdir, then runs every runner at every precision in
 its own process, one after another, and prints one table.
 
-  runners     xlmr_np (CuPy backend, ``model(ids, attention_mask=mask)``), transformers-eager,
-              transformers-sdpa (refused by transformers 4.39.3 for XLM-R: reported "unsupported")
+  runners     xlmr_np (CuPy backend, the plain path: ``model(ids, attention_mask=mask)``),
+              xlmr_np-packed (the fast path: ``model.encode_batch(ids, attention_mask=mask)``, fused
+              kernels of xlmr_np/fast/cuda_kernels.py), transformers-eager, transformers-sdpa
+              (refused by transformers 4.39.3 for XLM-R: reported "unsupported")
   precisions  float32  float32 matmuls without TF32 (torch: allow_tf32 False; CuPy: CUPY_TF32 unset)
               tf32     float32 weights and activations, matmuls on TF32 tensor cores
                        (torch: torch.backends.cuda.matmul.allow_tf32 = True; CuPy: CUPY_TF32=1)
@@ -55,7 +57,7 @@ TINY = dict(BASE, vocab_size=100, hidden_size=32, num_hidden_layers=2, num_atten
             intermediate_size=37, max_position_embeddings=600)
 WORKLOADS = [(32, 128), (8, 512)]  # (batch, sequence)
 TINY_WORKLOADS = [(4, 32), (2, 128)]
-RUNNERS = ["xlmr_np", "transformers-eager", "transformers-sdpa"]
+RUNNERS = ["xlmr_np", "xlmr_np-packed", "transformers-eager", "transformers-sdpa"]
 PRECISIONS = ["float32", "tf32", "float16"]
 REFERENCE = ("transformers-eager", "float32")
 WARMUP = 3  # untimed passes per workload (CuPy compiles its kernels on the first)
@@ -89,15 +91,16 @@ class Unsupported(Exception):
 
 @dataclasses.dataclass
 class Runner:
-    forward: Callable  # (ids, mask) on the device -> last_hidden_state (batch, seq, hidden) on the device
+    forward: Callable  # (ids, mask) on the device -> last_hidden_state on the device
     to_device: Callable  # int64 host array -> device array
-    to_host: Callable  # device hidden state -> float32 NumPy array
+    to_host: Callable  # device hidden state -> float32 NumPy array: (batch, seq, hidden), or
+    # (real tokens, hidden) for the packed runner, whose output holds real tokens only
     sync: Callable  # waits for the device to finish
     peak_bytes: Callable  # (a call) -> most bytes allocated during it, or None off the GPU
     load_s: float
 
 
-def load_xlmr_np(checkpoint: str, device: str, precision: str) -> Runner:
+def load_xlmr_np(checkpoint: str, device: str, precision: str, packed: bool = False) -> Runner:
     start = time.perf_counter()
     import xlmr_np
     from xlmr_np import backend
@@ -110,8 +113,14 @@ def load_xlmr_np(checkpoint: str, device: str, precision: str) -> Runner:
         model.to("cupy", dtype="float16" if precision == "float16" else "float32")
         sync, peak_bytes = cupy.cuda.Device().synchronize, cupy_peak_bytes
     load_s = time.perf_counter() - start
+    to_device = lambda array: backend.to_backend(array, model.backend)  # noqa: E731
+    if packed:  # a list of (real length, hidden) arrays, in input order
+        return Runner(forward=lambda ids, mask: model.encode_batch(ids, attention_mask=mask).last_hidden_state,
+                      to_device=to_device,
+                      to_host=lambda rows: np.concatenate([backend.to_numpy(row) for row in rows]).astype(np.float32),
+                      sync=sync, peak_bytes=peak_bytes, load_s=load_s)
     return Runner(forward=lambda ids, mask: model(ids, attention_mask=mask).last_hidden_state,
-                  to_device=lambda array: backend.to_backend(array, model.backend),
+                  to_device=to_device,
                   to_host=lambda hidden: backend.to_numpy(hidden).astype(np.float32),
                   sync=sync, peak_bytes=peak_bytes, load_s=load_s)
 
@@ -175,8 +184,8 @@ def torch_peak_bytes(call) -> int:
 
 
 def load_runner(name: str, checkpoint: str, device: str, precision: str) -> Runner:
-    if name == "xlmr_np":
-        return load_xlmr_np(checkpoint, device, precision)
+    if name in ("xlmr_np", "xlmr_np-packed"):
+        return load_xlmr_np(checkpoint, device, precision, packed=name == "xlmr_np-packed")
     if name.startswith("transformers-"):
         return load_transformers(checkpoint, device, precision, name.split("-", 1)[1])
     raise SystemExit(f"unknown runner {name}")
@@ -225,7 +234,7 @@ def run_one(args):
     try:
         ids, mask = probe_batch(config["vocab_size"])
         hidden = runner.to_host(runner.forward(runner.to_device(ids), runner.to_device(mask)))
-        real = hidden[mask.astype(bool)]  # (real tokens, hidden)
+        real = hidden if hidden.ndim == 2 else hidden[mask.astype(bool)]  # (real tokens, hidden)
         np.save(probe_path(args.workdir, args.run, args.precision), real)
         emit()
         for batch, seq in TINY_WORKLOADS if args.tiny else WORKLOADS:
@@ -402,11 +411,13 @@ def print_ratio(args, precisions, results):
         return found[0]["tokens_per_s"] if found and found[0] else None
 
     peer = "transformers-sdpa" if speed("transformers-sdpa") else "transformers-eager"
-    if speed("xlmr_np") and speed(peer):
-        print(f"\nxlmr_np / {peer} at {precision} on {workload}: {speed('xlmr_np') / speed(peer):.2f} "
-              f"(the issue's target, at float16 on 32x128 on a GPU: >= 0.8)")
-    else:
-        print(f"\nxlmr_np / {peer} at {precision} on {workload}: not available (a runner did not finish)")
+    print()
+    for ours in ("xlmr_np", "xlmr_np-packed"):
+        if speed(ours) and speed(peer):
+            print(f"{ours} / {peer} at {precision} on {workload}: {speed(ours) / speed(peer):.2f} "
+                  f"(the issue's target, at float16 on 32x128 on a GPU: >= 0.8)")
+        else:
+            print(f"{ours} / {peer} at {precision} on {workload}: not available (a runner did not finish)")
 
 
 if __name__ == "__main__":

@@ -4,15 +4,27 @@
 #
 #     bash scripts/gpu_check.sh            # from the repository root; logs go to $OUT (or /tmp)
 #
-# 1. the backend tests (tests/test_backends.py, tests/test_backend.py): every CuPy test compares
-#    the CuPy run with the NumPy run of the same weights, float32 and float16, plain and packed;
+# 0. if .whl/ holds wheels (transformers==4.39.3 and the tokenizers / huggingface_hub it needs),
+#    they are installed to /tmp/site and the tests import them first: the tests' reference is
+#    then the pinned transformers, as in CI; the benchmark uses the machine's own transformers
+#    (whose XLM-R has the sdpa attention that 4.39.3 lacks);
+# 1. the backend tests (tests/test_backends.py, tests/test_backend.py) and the reference-parity
+#    tests on CuPy (tests/test_backend_parity.py): CuPy against NumPy, and CuPy against the
+#    PyTorch reference on the CPU, float32 and float16, plain and packed, every head, generation;
+#    the fused CuPy kernels against float64 and the packed path on CuPy against the plain path;
 # 2. benchmarks/gpu.py: xlmr_np on CuPy against transformers eager/sdpa on CUDA (tokens/s, peak
-#    GPU memory, parity probe), its table last.
+#    GPU memory, parity probe), its table last;
+# 3. benchmarks/gpu_ops.py: device time of each step of one float16 encoder layer, plain and fused.
 set -u
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1
 logs="${OUT:-/tmp/xlmr_np_gpu_check}"
 mkdir -p "$logs"
-python3 - <<'PY' || exit 1
+test_path="$PWD"
+if compgen -G ".whl/*.whl" > /dev/null; then
+    python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+        && test_path="/tmp/site:$PWD"
+fi
+PYTHONPATH="$PWD" python3 - <<'PY' || exit 1
 from xlmr_np import backend
 if not backend.cupy_available():
     raise SystemExit("gpu_check: CuPy with a usable NVIDIA GPU is not available here")
@@ -20,8 +32,13 @@ import cupy, numpy, torch, transformers
 print("cupy", cupy.__version__, "| numpy", numpy.__version__, "| torch", torch.__version__,
       "| transformers", transformers.__version__, "|", cupy.cuda.runtime.getDeviceProperties(0)["name"].decode())
 PY
-python3 -m pytest -q -p no:cacheprovider -rs tests/test_backends.py tests/test_backend.py \
-    > "$logs/pytest_backends.txt" 2>&1
-echo "pytest exit $? (log: $logs/pytest_backends.txt)"; tail -n 25 "$logs/pytest_backends.txt"
-python3 benchmarks/gpu.py --workdir /tmp/xlmr_np_bench_gpu --timeout 150 > "$logs/gpu_bench.txt" 2>&1
-echo "benchmark exit $? (log: $logs/gpu_bench.txt)"; tail -n 40 "$logs/gpu_bench.txt"
+PYTHONPATH="$test_path" python3 -c "import transformers; print('tests use transformers', transformers.__version__)"
+PYTHONPATH="$test_path" timeout "${GPU_CHECK_TEST_TIMEOUT:-240}" python3 -m pytest -q -p no:cacheprovider -rs \
+    tests/test_backends.py tests/test_backend.py tests/test_backend_parity.py tests/test_fast_kernels.py::test_fused_cuda_kernels_against_float64 \
+    tests/test_packed.py::test_packed_on_cupy_equals_plain_forward > "$logs/pytest_backends.txt" 2>&1
+echo "pytest exit $? (log: $logs/pytest_backends.txt)"; grep -E "passed|failed|Error|error" "$logs/pytest_backends.txt" | tail -n 30
+PYTHONPATH="$PWD" timeout "${GPU_CHECK_BENCH_TIMEOUT:-330}" python3 benchmarks/gpu.py --workdir /tmp/xlmr_np_bench_gpu \
+    --timeout 120 --min-seconds 1 > "$logs/gpu_bench.txt" 2>&1
+echo "benchmark exit $? (log: $logs/gpu_bench.txt)"; tail -n 30 "$logs/gpu_bench.txt"
+PYTHONPATH="$PWD" timeout "${GPU_CHECK_OPS_TIMEOUT:-120}" python3 benchmarks/gpu_ops.py float16 > "$logs/gpu_ops.txt" 2>&1
+echo "per-step times exit $? (log: $logs/gpu_ops.txt)"; grep -v '^\[\[' "$logs/gpu_ops.txt"

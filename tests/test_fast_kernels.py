@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.special
 
+from xlmr_np import backend
 from xlmr_np.fast import kernels
 
 
@@ -60,3 +61,57 @@ def test_float32_gelu_of_non_finite_values_matches_the_exact_form():
         kernels.bias_gelu_(fast, np.zeros(4, np.float32))
         kernels.gelu_exact_(exact)
     np.testing.assert_array_equal(fast, exact)  # inf, nan (as -inf * 0), nan, gelu(3)
+
+
+# -- the fused CuPy kernels (xlmr_np/fast/cuda_kernels.py), where a GPU is present ----------------
+
+needs_cupy = [pytest.mark.gpu, pytest.mark.skipif(not backend.cupy_available(),
+                                                   reason="CuPy with a usable NVIDIA GPU is not available here")]
+# float16 results are rounded once from float32: half an ulp of values up to ~8 is 2e-3.
+# float32: a few ulp through mean, variance and normalize.
+CUDA_TOLERANCE = {np.float16: 4e-3, np.float32: 3e-6, np.float64: 1e-12}
+
+
+def exact_layer_norm(x, weight, bias, eps):
+    x = x.astype(np.float64)
+    centered = x - x.mean(axis=-1, keepdims=True)
+    return centered / np.sqrt((centered**2).mean(axis=-1, keepdims=True) + eps) * weight + bias
+
+
+def exact_softmax(x):
+    x = x.astype(np.float64)
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("step", ["bias_gelu", "layer_norm", "bias_residual_layer_norm", "softmax"])
+@pytest.mark.parametrize("backend_name", [pytest.param("cupy", marks=needs_cupy)])
+def test_fused_cuda_kernels_against_float64(backend_name, step, dtype):
+    """Each fused kernel, through the fast path's in-place entry points, against float64 arithmetic
+    on the same (dtype-rounded) inputs, with rows of awkward lengths and large and masked values."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((37, 131)) * 3 + 1).astype(dtype)
+    x[3, :5] = np.finfo(dtype).min if step == "softmax" else x[3, :5]  # masked scores
+    vector = lambda: rng.standard_normal(131).astype(dtype)  # noqa: E731
+    bias, residual = vector(), (rng.standard_normal((37, 131))).astype(dtype)
+    weight, norm_bias = vector(), vector()
+    device = backend.to_backend(x, backend_name)
+    on = lambda array: backend.to_backend(array, backend_name)  # noqa: E731
+    if step == "bias_gelu":
+        kernels.bias_gelu_(device, on(bias))
+        expected = exact_gelu(x.astype(np.float64) + bias)
+    elif step == "layer_norm":
+        kernels.layer_norm_(device, on(weight), on(norm_bias), 1e-5)
+        expected = exact_layer_norm(x, weight, norm_bias, 1e-5)
+    elif step == "bias_residual_layer_norm":
+        kernels.bias_residual_layer_norm_(device, on(bias), on(residual), on(weight), on(norm_bias), 1e-5)
+        summed = (x.astype(np.float64) + bias + residual).astype(dtype)  # the kernel rounds the sum once
+        expected = exact_layer_norm(summed, weight, norm_bias, 1e-5)
+    else:
+        kernels.softmax_(device)
+        expected = exact_softmax(x)
+    actual = backend.to_numpy(device)
+    assert actual.dtype == dtype
+    scale = np.maximum(1.0, np.abs(expected))
+    assert float((np.abs(actual.astype(np.float64) - expected) / scale).max()) < CUDA_TOLERANCE[dtype]

@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 import xlmr_np
 from reference import assert_close
 from strategies import small_configs
-from xlmr_np import InputError
+from xlmr_np import InputError, backend
 from xlmr_np.fast import blas, packed, threads
 from xlmr_np.fast.packed import pack, packed_position_ids
 from xlmr_np.modeling.embeddings import position_ids_from_input_ids
@@ -141,3 +141,36 @@ def test_bad_thread_count_names_the_variable(monkeypatch):
     monkeypatch.setenv("XLMR_NP_NUM_THREADS", "two")
     with pytest.raises(ValueError, match="XLMR_NP_NUM_THREADS must be a whole number"):
         threads.num_threads()
+
+
+def test_float16_packed_path_is_refused_off_the_gpu():
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20,
+        max_position_embeddings=20)).to("numpy", dtype="float16")
+    with pytest.raises(InputError, match="float16 models on CuPy only"):
+        model.encode_batch([[0, 2]])
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not backend.cupy_available(), reason="CuPy with a usable NVIDIA GPU is not available here")
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("extra", [{}, {"position_embedding_type": "relative_key_query"},
+                                   {"position_embedding_type": "relative_key", "is_decoder": True},
+                                   {"hidden_act": "silu"}])
+def test_packed_on_cupy_equals_plain_forward(extra, dtype):
+    """The fast path on CuPy (fused kernels of xlmr_np/fast/cuda_kernels.py) against the plain
+    forward on CuPy, sequence by sequence; float16 with the float16 tolerance of test_precision.py."""
+    config = xlmr_np.XLMRobertaConfig(vocab_size=60, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                      intermediate_size=48, max_position_embeddings=40, **extra)
+    model = xlmr_np.XLMRobertaModel(config, seed=3).to("cupy", dtype=dtype)
+    rng = np.random.default_rng(0)
+    sequences = [rng.integers(3, 60, size=n) for n in (7, 12, 7, 3, 12, 1)]
+    packed = model.encode_batch(sequences)
+    tolerance = dict(atol=2e-2, rtol=2e-2) if dtype == "float16" else {}
+    for index, sequence in enumerate(sequences):
+        plain = model(sequence[None])
+        assert backend.backend_of(packed.last_hidden_state[index]) == "cupy"
+        assert_close(packed.last_hidden_state[index], plain.last_hidden_state[0],
+                     f"cupy {dtype} packed vs plain hidden", **tolerance)
+        assert_close(packed.pooler_output[index], plain.pooler_output[0], f"cupy {dtype} packed vs plain pooled",
+                     **tolerance)

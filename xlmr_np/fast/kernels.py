@@ -1,15 +1,19 @@
 """In-place versions of the elementwise steps, for row slices of a (tokens, features) matrix.
 
 Each does what its plain counterpart in ``modeling/`` does, but writes into its input instead of
-allocating a new array per step: fewer passes over memory and no allocator traffic.
+allocating a new array per step: fewer passes over memory and no allocator traffic. On CuPy each
+hands over to the fused kernels of ``cuda_kernels.py`` (one to four kernel launches per step).
 """
 
 from .. import backend
 from ..backend import backend_of, namespace
+from . import cuda_kernels
 
 
 def layer_norm_(x, weight, bias, eps):  # (rows, hidden), in place
     """LayerNorm over the last axis, overwriting ``x``."""
+    if backend_of(x) == "cupy":
+        return cuda_kernels.layer_norm_(x, weight, bias, eps)
     xp = namespace(x)
     x -= xp.mean(x, axis=-1, keepdims=True)
     scale = xp.mean(x * x, axis=-1, keepdims=True)  # (rows, 1): the variance
@@ -20,6 +24,15 @@ def layer_norm_(x, weight, bias, eps):  # (rows, hidden), in place
     x += bias
 
 
+def bias_residual_layer_norm_(x, bias, residual, weight, norm_bias, eps):  # (rows, hidden), in place
+    """LayerNorm(x + bias + residual), overwriting ``x``."""
+    if backend_of(x) == "cupy":
+        return cuda_kernels.bias_residual_layer_norm_(x, bias, residual, weight, norm_bias, eps)
+    x += bias
+    x += residual
+    layer_norm_(x, weight, norm_bias, eps)
+
+
 def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
     """GELU(x + bias), overwriting ``x``.
 
@@ -27,6 +40,8 @@ def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
     the last product (2-3x faster than SciPy's erf; error below 3e-7 * max(1, |x|)). Elsewhere
     the exact form with the backend's erf.
     """
+    if backend_of(x) == "cupy":
+        return cuda_kernels.bias_gelu_(x, bias)
     xp = namespace(x)
     if backend_of(x) != "numpy" or x.dtype != xp.float32 or x.ndim != 2:
         x += bias
@@ -51,6 +66,8 @@ def gelu_exact_(x):  # (rows, features), in place
 
 def softmax_(scores):  # (..., keys), in place
     """Softmax over the last axis, overwriting ``scores``."""
+    if backend_of(scores) == "cupy":
+        return cuda_kernels.softmax_(scores)
     xp = namespace(scores)
     scores -= xp.max(scores, axis=-1, keepdims=True)
     xp.exp(scores, out=scores)

@@ -22,9 +22,9 @@ from ..errors import InputError
 from ..modeling.attention import (key_position_scores, query_position_scores,
                                   relative_position_embeddings)
 from ..modeling.outputs import ModelOutput
-from ..modeling.validation import as_backend_array, check_ids, check_position_limit
+from ..modeling.validation import as_backend_array, check_ids, check_position_limit, first_out_of_range
 from .blas import blas_threads_controllable, single_threaded_blas
-from .kernels import bias_gelu_, layer_norm_, softmax_
+from .kernels import bias_gelu_, bias_residual_layer_norm_, layer_norm_, softmax_
 from .threads import for_each, for_row_slices, num_threads
 
 
@@ -174,9 +174,7 @@ def dense_residual_norm(x, linear, residual, norm, out):  # -> out (rows, hidden
     """LayerNorm(x W^T + b + residual), written into ``out``."""
     xp = namespace(x)
     xp.matmul(x, linear.weight.T, out=out)
-    out += linear.bias
-    out += residual
-    layer_norm_(out, norm.weight, norm.bias, norm.eps)
+    bias_residual_layer_norm_(out, linear.bias, residual, norm.weight, norm.bias, norm.eps)
 
 
 def feed_forward(layer, hidden, out):  # (rows, hidden) -> out (rows, hidden)
@@ -223,11 +221,12 @@ def encode_packed(model, sequences) -> PackedOutput:
         raise InputError("encode_batch is for inference: call model.eval() first (dropout is on)")
     if config.add_cross_attention:
         raise InputError("encode_batch does not run cross-attention; use the model's forward")
-    if model.dtype == "float16":
-        raise InputError("encode_batch computes in float32 or float64; run float16 models with forward")
+    name = model.backend
+    if model.dtype == "float16" and name != "cupy":
+        raise InputError("encode_batch runs float16 models on CuPy only (its kernels keep softmax and LayerNorm "
+                         "statistics in float32 there); on the CPU run float16 models with forward")
     if len(sequences) == 0:
         raise InputError("encode_batch got no sequences")
-    name = model.backend
     arrays = []
     for index, sequence in enumerate(sequences):
         if len(sequence) == 0:
@@ -235,13 +234,17 @@ def encode_packed(model, sequences) -> PackedOutput:
         array = as_backend_array(sequence, f"sequence {index}", name, "int")
         if array.ndim != 1 or array.shape[0] == 0:
             raise InputError(f"sequence {index} must be a non-empty list of ids, got shape {tuple(array.shape)}")
-        check_ids(array, f"sequence {index}", config.vocab_size, "vocab_size")
         try:
             check_position_limit(config, int(array.shape[0]), 0, True)
         except InputError as error:
             raise InputError(f"sequence {index}: {error}") from None
         arrays.append(array.astype(model.xp.int64, copy=False))
     batch = pack(arrays)
+    # One range check of all ids (on a GPU, each check waits for the device); only when it
+    # fails are the sequences checked one by one, to name the first bad one.
+    if first_out_of_range(batch.ids, 0, config.vocab_size) is not None:
+        for index, array in enumerate(arrays):
+            check_ids(array, f"sequence {index}", config.vocab_size, "vocab_size")
     # Our threads (with the BLAS on one thread) on the CPU for batches big enough; else one
     # thread of ours and the BLAS's threads - always on a GPU, where a kernel fills the device.
     parallel = (name == "numpy" and sum(batch.lengths) >= MIN_PARALLEL_TOKENS and num_threads() > 1

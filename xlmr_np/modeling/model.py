@@ -7,7 +7,9 @@ cross-attention over an encoder's output (``add_cross_attention``) and a key/val
 
 from __future__ import annotations
 
-from ..backend import namespace
+import itertools
+
+from ..backend import namespace, to_numpy
 from ..errors import InputError
 from .embeddings import XLMRobertaEmbeddings
 from .encoder import XLMRobertaEncoder
@@ -54,7 +56,11 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
             mask = as_backend_array(attention_mask, "attention_mask", self.backend, "int")
             check_ndim(ids, "input_ids", (2,), "2-D (batch, sequence) when attention_mask is given")
             check_same_shape(mask, "attention_mask", ids.shape, "input_ids")
-            sequences = [row[keep != 0] for row, keep in zip(ids, mask)]
+            kept = mask != 0  # (batch, seq)
+            counts = to_numpy(self.xp.sum(kept, axis=1)).tolist()  # attended tokens per row
+            tokens = ids[kept]  # (all attended tokens,), row after row
+            ends = list(itertools.accumulate(counts))
+            sequences = [tokens[end - count:end] for end, count in zip(ends, counts)]
         return encode_packed(self, list(sequences))
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,

@@ -1,4 +1,4 @@
-"""Model code never calls NumPy directly: the parity tests again, on an array namespace that is not NumPy.
+"""The parity tests again, on backends that are not NumPy: the guarded NumPy always, CuPy on a GPU.
 
 The other test modules compare xlmr_np on NumPy with the PyTorch reference. A stray
 ``numpy.exp(hidden)`` in model code passes them all, and breaks the first time the model runs on
@@ -6,6 +6,10 @@ CuPy. CI has no GPU, so this module runs the reference-parity tests once more wi
 moved to the guarded backend of ``tests/guarded_numpy.py``: its arrays refuse every NumPy
 function (and conversion to NumPy), and only the ``xp`` namespace computes on them. A stray NumPy
 call fails here with ``StrayNumpyCall`` naming the function; the first tests show that it does.
+
+Where CuPy and a GPU are present, the same parity tests run a second time with every model on
+CuPy, against the same PyTorch reference (on the CPU) and the same tolerances; elsewhere those
+runs skip, saying why.
 """
 
 import numpy as np
@@ -23,21 +27,25 @@ from xlmr_np import activations, backend
 from xlmr_np.modeling.pretrained import XLMRobertaPreTrainedModel
 
 GUARDED = guarded_numpy.install()
+BACKENDS = [GUARDED, pytest.param("cupy", marks=[pytest.mark.gpu, pytest.mark.skipif(
+    not backend.cupy_available(), reason="CuPy with a usable NVIDIA GPU is not available here")])]
 SMALL = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=20,
              max_position_embeddings=24)
 
 
-@pytest.fixture
-def guarded_from_pretrained(monkeypatch):
-    """Every ``from_pretrained`` in the test returns its model moved to the guarded backend."""
+@pytest.fixture(params=BACKENDS)
+def moved_from_pretrained(request, monkeypatch):
+    """Every ``from_pretrained`` in the test returns its model moved to the backend of the run."""
     load = XLMRobertaPreTrainedModel.from_pretrained.__func__
+    name = request.param
 
-    def load_guarded(cls, *args, **kwargs):
-        model = load(cls, *args, **kwargs).to(GUARDED)
-        assert model.backend == GUARDED
+    def load_moved(cls, *args, **kwargs):
+        model = load(cls, *args, **kwargs).to(name)
+        assert model.backend == name
         return model
 
-    monkeypatch.setattr(XLMRobertaPreTrainedModel, "from_pretrained", classmethod(load_guarded))
+    monkeypatch.setattr(XLMRobertaPreTrainedModel, "from_pretrained", classmethod(load_moved))
+    return name
 
 
 # -- the guard itself --------------------------------------------------------------------------------
@@ -67,33 +75,34 @@ def test_a_stray_numpy_call_in_model_code_fails_on_the_guarded_backend(monkeypat
         model.to(GUARDED)(ids)
 
 
-# -- the parity tests, on the guarded backend --------------------------------------------------------
+# -- the parity tests, on each backend -------------------------------------------------------------
 
 
-def test_model_forward(guarded_from_pretrained, tmp_path_factory):
+def test_model_forward(moved_from_pretrained, tmp_path_factory):
     modeling_tests.test_forward_matches_reference(tmp_path_factory)
 
 
-def test_cached_decoding(guarded_from_pretrained, tmp_path_factory):
+def test_cached_decoding(moved_from_pretrained, tmp_path_factory):
     modeling_tests.test_cached_decoding_equals_full_sequence(tmp_path_factory)
 
 
 @pytest.mark.parametrize("position_embedding_type", ["absolute", "relative_key_query"])
-def test_pruned_heads(guarded_from_pretrained, tmp_path, position_embedding_type):
+def test_pruned_heads(moved_from_pretrained, tmp_path, position_embedding_type):
     modeling_tests.test_pruned_heads_match_reference(tmp_path, position_embedding_type)
 
 
 @pytest.mark.parametrize("name", ["masked_lm", "causal_lm", "sequence_classification", "multiple_choice",
                                   "token_classification", "question_answering"])
-def test_task_heads_and_losses(guarded_from_pretrained, tmp_path_factory, name):
+def test_task_heads_and_losses(moved_from_pretrained, tmp_path_factory, name):
     getattr(head_tests, f"test_{name}_matches_reference")(tmp_path_factory)
 
 
-def test_greedy_and_beam_search(guarded_from_pretrained, tmp_path_factory):
+def test_greedy_and_beam_search(moved_from_pretrained, tmp_path_factory):
     generation_tests.test_greedy_and_beam_search_match_reference(tmp_path_factory)
 
 
-def test_sampling_runs_and_is_seeded(tmp_path):
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_sampling_runs_and_is_seeded(tmp_path, backend_name):
     """Sampling draws on the host and moves the choice to the backend: same ids as on NumPy."""
     reference_checkpoint(tmp_path, transformers.XLMRobertaForCausalLM, {**SMALL, "is_decoder": True})
     model = xlmr_np.XLMRobertaForCausalLM.from_pretrained(tmp_path)
@@ -101,21 +110,23 @@ def test_sampling_runs_and_is_seeded(tmp_path):
     settings = dict(attention_mask=mask, max_new_tokens=5, do_sample=True, top_k=10, top_p=0.9,
                     temperature=0.7, seed=11)
     expected = model.generate(ids, **settings)
-    actual = model.to(GUARDED).generate(ids, **settings)
+    actual = model.to(backend_name).generate(ids, **settings)
     np.testing.assert_array_equal(backend.to_numpy(actual), expected)
 
 
-def test_packed_encode_batch_and_dropout():
-    """The packed fast path and train-mode dropout (seeded on the host) on the guarded backend."""
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_packed_encode_batch_and_dropout(backend_name):
+    """The packed fast path and train-mode dropout (seeded on the host) on the backend."""
     config = xlmr_np.XLMRobertaConfig(**SMALL, position_embedding_type="relative_key", hidden_dropout_prob=0.2)
     model = xlmr_np.XLMRobertaModel(config, seed=2)
     sequences = [np.array([0, 5, 6, 7, 2]), np.array([0, 9, 2]), np.array([0, 4, 4, 4, 4, 4, 2])]
     expected = model.encode_batch(sequences)
     trained = model.train(seed=4)(np.array([[0, 5, 6, 2]])).last_hidden_state
-    model.eval().to(GUARDED)
+    model.eval().to(backend_name)
     actual = model.encode_batch(sequences)
     for index in range(len(sequences)):
-        assert_close(actual.last_hidden_state[index], expected.last_hidden_state[index], "guarded packed")
-        assert_close(actual.pooler_output[index], expected.pooler_output[index], "guarded packed pooled")
-    assert_close(model.train(seed=4)(np.array([[0, 5, 6, 2]])).last_hidden_state, trained, "guarded dropout")
+        assert_close(actual.last_hidden_state[index], expected.last_hidden_state[index], f"{backend_name} packed")
+        assert_close(actual.pooler_output[index], expected.pooler_output[index], f"{backend_name} packed pooled")
+    assert_close(model.train(seed=4)(np.array([[0, 5, 6, 2]])).last_hidden_state, trained,
+                 f"{backend_name} dropout")
 
