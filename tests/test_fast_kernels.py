@@ -115,3 +115,32 @@ def test_fused_cuda_kernels_against_float64(backend_name, step, dtype):
     assert actual.dtype == dtype
     scale = np.maximum(1.0, np.abs(expected))
     assert float((np.abs(actual.astype(np.float64) - expected) / scale).max()) < CUDA_TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["contiguous", "b transposed", "strided views"])
+@pytest.mark.parametrize("backend_name", [pytest.param("cupy", marks=needs_cupy)])
+def test_cublas_batched_matmul_against_float64(backend_name, layout, dtype):
+    """cuda_kernels.matmul (one cuBLAS strided-batched call) for every operand layout the fast path
+    hands it: contiguous, a transposed view (keys), and strided views of a packed QKV block."""
+    from xlmr_np.fast import cuda_kernels
+
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((2, 3, 5, 7)).astype(dtype)
+    b = rng.standard_normal((2, 3, 7, 4)).astype(dtype)
+    device_a, device_b = backend.to_backend(a, backend_name), backend.to_backend(b, backend_name)
+    xp = backend.get_xp(backend_name)
+    if layout == "b transposed":  # b given as swapaxes of a contiguous (..., n, k) array
+        device_b = xp.swapaxes(xp.ascontiguousarray(xp.swapaxes(device_b, -1, -2)), -1, -2)
+    elif layout == "strided views":  # both as views into a wider interleaved array, like q/k/v in qkv
+        wide_a = xp.zeros((2, 5, 2, 3, 7), dtype=dtype)
+        wide_a[:, :, 1] = xp.transpose(device_a, (0, 2, 1, 3))
+        device_a = xp.transpose(wide_a[:, :, 1], (0, 2, 1, 3))
+        wide_b = xp.zeros((2, 7, 3, 3, 4), dtype=dtype)
+        wide_b[:, :, 2] = xp.transpose(device_b, (0, 2, 1, 3))
+        device_b = xp.transpose(wide_b[:, :, 2], (0, 2, 1, 3))
+    actual = backend.to_numpy(cuda_kernels.matmul(device_a, device_b))
+    expected = a.astype(np.float64) @ b.astype(np.float64)
+    assert actual.dtype == dtype and actual.shape == (2, 3, 5, 4)
+    tolerance = {np.float16: 4e-3, np.float32: 2e-6, np.float64: 1e-12}[dtype]
+    assert float((np.abs(actual - expected) / np.maximum(1.0, np.abs(expected))).max()) < tolerance
