@@ -223,7 +223,7 @@ def encode_packed(model, sequences) -> PackedOutput:
         raise InputError("encode_batch is for inference: call model.eval() first (dropout is on)")
     if config.add_cross_attention:
         raise InputError("encode_batch does not run cross-attention; use the model's forward")
-    name = model.backend
+    name, xp = model.backend, model.xp
     if model.dtype == "float16" and name != "cupy":
         raise InputError("encode_batch runs float16 models on CuPy only (its kernels keep softmax and LayerNorm "
                          "statistics in float32 there); on the CPU run float16 models with forward")
@@ -240,7 +240,7 @@ def encode_packed(model, sequences) -> PackedOutput:
             check_position_limit(config, int(array.shape[0]), 0, True)
         except InputError as error:
             raise InputError(f"sequence {index}: {error}") from None
-        arrays.append(array.astype(model.xp.int64, copy=False))
+        arrays.append(array.astype(xp.int64, copy=False))
     batch = pack(arrays)
     # One range check of all ids (on a GPU, each check waits for the device); only when it
     # fails are the sequences checked one by one, to name the first bad one.
@@ -255,12 +255,12 @@ def encode_packed(model, sequences) -> PackedOutput:
         hidden = embed(model, batch, parallel).astype(model.dtype, copy=False)
         for layer, fused_qkv in zip(model.encoder.layer, fused_layer_weights(model)):
             hidden = encoder_layer(layer, fused_qkv, hidden, batch, config.is_decoder, parallel)
-    xp = namespace(hidden)
-    outputs = [None] * len(arrays)
+    outputs, first_rows = [None] * len(arrays), [0] * len(arrays)
     for packed_index, (start, length) in enumerate(zip(batch.starts, batch.lengths)):
         outputs[batch.order[packed_index]] = hidden[start:start + length]
+        first_rows[batch.order[packed_index]] = start
     pooled = None
     if model.pooler is not None:
-        firsts = xp.stack([output[0] for output in outputs])  # (batch, hidden)
+        firsts = xp.take(hidden, xp.asarray(first_rows), axis=0)  # (batch, hidden): each first token
         pooled = xp.tanh(model.pooler.dense(firsts))  # (batch, hidden)
     return PackedOutput(last_hidden_state=outputs, pooler_output=pooled)

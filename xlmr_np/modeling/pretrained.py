@@ -96,7 +96,10 @@ class XLMRobertaPreTrainedModel(Module):
 
     @property
     def backend(self) -> str:
-        return backend_of(next(iter(self.named_parameters()))[1])
+        """Where the parameters live (``to`` moves them all together): read off the word embeddings,
+        which every model has, rather than by walking the module tree (called per input check)."""
+        base = getattr(self, self.base_model_prefix, self)
+        return backend_of(base.embeddings.word_embeddings.weight)
 
     @property
     def xp(self):
