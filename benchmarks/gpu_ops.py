@@ -1,4 +1,15 @@
-"""Device time of each step of one base-size encoder layer on CuPy, 32x128 (experiment)."""
+"""Host and device time of each step of one base-size encoder layer on CuPy, batch 32x128.
+
+    python benchmarks/gpu_ops.py [float16] [float32]
+
+A one-layer model with base-size widths (hidden 768, 12 heads, intermediate 3072, random
+weights). Every step is timed with ``cupyx.profiler.benchmark`` (median of 20 calls after 3
+warm-up calls): the plain path's modules and array operations one by one, the fused kernels of
+the fast path (``xlmr_np/fast/cuda_kernels.py``), one packed encoder layer, and whole one-layer
+``encode_batch`` and ``forward`` calls. "host" is the wall time of the call on the CPU, "device"
+the GPU time between events around it; host close to device means the step is bound by launch
+overhead. docs/benchmarks.md quotes a run. Needs CuPy and a GPU.
+"""
 import json
 import sys
 

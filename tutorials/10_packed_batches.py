@@ -84,12 +84,13 @@ assert batch.lengths == sorted(batch.lengths) and batch.ids.shape == (15,)
 # block of equal-length sentences, the output projection, the feed-forward — all on the packed
 # matrix. The row-wise steps take `(start, stop)` slices of rows so that, on the CPU, threads
 # can share them out (see the performance page); with `parallel=False` a step runs once on all
-# rows:
+# rows. On CuPy the same steps call fused GPU kernels and the attention products go straight to
+# cuBLAS (the backends page):
 
 # %%
 show_source(packed.packed_position_ids)
 show_source(packed.encoder_layer)
-show_lines(packed.attend_block, "first, count, length = block", "scores = xp.matmul(query")
+show_lines(packed.attend_block, "first, count, length = block", "scores = matmul(query")
 
 # %% [markdown]
 # ## Same numbers, less time
