@@ -124,9 +124,15 @@ def test_packed_encode_batch_and_dropout(backend_name):
     trained = model.train(seed=4)(np.array([[0, 5, 6, 2]])).last_hidden_state
     model.eval().to(backend_name)
     actual = model.encode_batch(sequences)
+    padded = np.ones((3, 7), dtype=np.int64)  # the padded-batch form: right padding with id 1
+    for row, sequence in enumerate(sequences):
+        padded[row, :len(sequence)] = sequence
+    from_padded = model.encode_batch(padded, attention_mask=(padded != 1).astype(np.int64))
     for index in range(len(sequences)):
         assert_close(actual.last_hidden_state[index], expected.last_hidden_state[index], f"{backend_name} packed")
         assert_close(actual.pooler_output[index], expected.pooler_output[index], f"{backend_name} packed pooled")
+        assert_close(from_padded.last_hidden_state[index], expected.last_hidden_state[index],
+                     f"{backend_name} packed from a padded batch")
     assert_close(model.train(seed=4)(np.array([[0, 5, 6, 2]])).last_hidden_state, trained,
                  f"{backend_name} dropout")
 

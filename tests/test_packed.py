@@ -43,6 +43,26 @@ def test_padded_batch_with_mask_equals_packed_rows():
     assert_close(packed.last_hidden_state[2], plain[2, :3], "packed rows vs padded batch")
 
 
+def test_padded_batch_paths_and_their_checks():
+    """The (input_ids, attention_mask) form: an all-attended batch is used as it stands, a padded
+    one is cut to its attended tokens; a bad id is named by its place in input_ids (ids under
+    padding are not looked at), an empty or too long row by its index."""
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=20,
+        max_position_embeddings=20))
+    ids = np.array([[0, 5, 6, 7, 2], [0, 9, 9, 8, 2]])
+    full = model.encode_batch(ids, attention_mask=np.ones_like(ids))
+    for row in range(2):
+        assert_close(full.last_hidden_state[row], model(ids[row:row + 1]).last_hidden_state[0], "full rows")
+        assert_close(full.pooler_output[row], model(ids[row:row + 1]).pooler_output[0], "full rows pooled")
+    with pytest.raises(InputError, match=r"input_ids has id 50 at position \(1, 2\)"):
+        model.encode_batch(np.array([[0, 5, 2], [99, 0, 50]]), attention_mask=np.array([[1, 1, 1], [0, 1, 1]]))
+    with pytest.raises(InputError, match="sequence 1 is empty"):
+        model.encode_batch(ids, attention_mask=np.array([[1, 1, 1, 1, 1], [0, 0, 0, 0, 0]]))
+    with pytest.raises(InputError, match="sequence 0: sequence of 19 tokens"):
+        model.encode_batch(np.full((2, 19), 3), attention_mask=np.array([[1] * 19, [1] * 3 + [0] * 16]))
+
+
 def test_packed_positions_restart_per_sequence():
     sequences = [np.array([5, 1, 6]), np.array([7, 8]), np.array([9, 9, 9])]
     batch = pack(sequences)

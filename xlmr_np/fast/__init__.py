@@ -6,6 +6,6 @@ what it takes to make the same arithmetic fast. ``tests/test_packed.py`` proves 
 See docs/performance.md.
 """
 
-from .packed import PackedOutput, encode_packed
+from .packed import PackedOutput, encode_packed, encode_packed_rows
 
-__all__ = ["PackedOutput", "encode_packed"]
+__all__ = ["PackedOutput", "encode_packed", "encode_packed_rows"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import math
 from typing import Any
 
@@ -50,7 +51,25 @@ def pack(sequences) -> PackedBatch:
     """Sort sequences (1-D int arrays) by length and concatenate them."""
     xp = namespace(sequences[0])
     order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-    lengths = [int(len(sequences[i])) for i in order]
+    ids = xp.concatenate([sequences[i] for i in order])
+    return packed_batch(ids, [int(len(sequences[i])) for i in order], order)
+
+
+def pack_rows(tokens, lengths: list) -> PackedBatch:
+    """``pack`` for sequences given as one array of tokens, sequence after sequence, and their
+    lengths (a padded batch with the padding taken out): no copy when they are in length order."""
+    xp = namespace(tokens)
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    if order == list(range(len(lengths))):
+        ids = tokens
+    else:
+        ends = list(itertools.accumulate(lengths))
+        ids = xp.concatenate([tokens[ends[i] - lengths[i]:ends[i]] for i in order])
+    return packed_batch(ids, [lengths[i] for i in order], order)
+
+
+def packed_batch(ids, lengths: list, order: list) -> PackedBatch:
+    """The PackedBatch of ids already concatenated in ``order``, with their ``lengths``."""
     starts, groups, row = [], [], 0
     for length in lengths:
         if groups and groups[-1][2] == length:
@@ -60,7 +79,6 @@ def pack(sequences) -> PackedBatch:
             groups.append((row, 1, length))
         starts.append(row)
         row += length
-    ids = xp.concatenate([sequences[i] for i in order])
     return PackedBatch(ids=ids, lengths=lengths, order=order, starts=starts, groups=groups)
 
 
@@ -216,17 +234,21 @@ MIN_PARALLEL_TOKENS = 128
 reading the weights, which row slices on several threads would each read again."""
 
 
-def encode_packed(model, sequences) -> PackedOutput:
-    """Run the encoder on a list of id sequences (lists or 1-D arrays) without padding them."""
-    config = model.config
+def check_model(model):
+    """The models encode_batch runs: eval mode, no cross-attention, float16 on CuPy only."""
     if model.training:
         raise InputError("encode_batch is for inference: call model.eval() first (dropout is on)")
-    if config.add_cross_attention:
+    if model.config.add_cross_attention:
         raise InputError("encode_batch does not run cross-attention; use the model's forward")
-    name, xp = model.backend, model.xp
-    if model.dtype == "float16" and name != "cupy":
+    if model.dtype == "float16" and model.backend != "cupy":
         raise InputError("encode_batch runs float16 models on CuPy only (its kernels keep softmax and LayerNorm "
                          "statistics in float32 there); on the CPU run float16 models with forward")
+
+
+def encode_packed(model, sequences) -> PackedOutput:
+    """Run the encoder on a list of id sequences (lists or 1-D arrays) without padding them."""
+    check_model(model)
+    config, name, xp = model.config, model.backend, model.xp
     if len(sequences) == 0:
         raise InputError("encode_batch got no sequences")
     arrays = []
@@ -247,15 +269,41 @@ def encode_packed(model, sequences) -> PackedOutput:
     if first_out_of_range(batch.ids, 0, config.vocab_size) is not None:
         for index, array in enumerate(arrays):
             check_ids(array, f"sequence {index}", config.vocab_size, "vocab_size")
+    return run_packed(model, batch)
+
+
+def encode_packed_rows(model, tokens, lengths: list) -> PackedOutput:
+    """``encode_packed`` for a padded batch with the padding taken out: ``tokens`` (int64, every
+    attended id, row after row, already checked against the vocabulary by the caller, which can
+    name their place in the padded batch) and each row's number of them. No per-row work: on a
+    GPU each per-row step would be a kernel launch or a wait for the device."""
+    check_model(model)
+    if len(lengths) == 0:
+        raise InputError("encode_batch got no sequences")
+    for index, length in enumerate(lengths):
+        if length == 0:
+            raise InputError(f"sequence {index} is empty; encode_batch needs non-empty id sequences")
+    longest = max(range(len(lengths)), key=lengths.__getitem__)
+    try:
+        check_position_limit(model.config, lengths[longest], 0, True)
+    except InputError as error:
+        raise InputError(f"sequence {longest}: {error}") from None
+    return run_packed(model, pack_rows(tokens, lengths))
+
+
+def run_packed(model, batch: PackedBatch) -> PackedOutput:
+    """Embeddings, every layer and the pooler on a checked PackedBatch; outputs in input order."""
+    config, xp = model.config, model.xp
     # Our threads (with the BLAS on one thread) on the CPU for batches big enough; else one
     # thread of ours and the BLAS's threads - always on a GPU, where a kernel fills the device.
-    parallel = (name == "numpy" and sum(batch.lengths) >= MIN_PARALLEL_TOKENS and num_threads() > 1
+    parallel = (model.backend == "numpy" and sum(batch.lengths) >= MIN_PARALLEL_TOKENS and num_threads() > 1
                 and blas_threads_controllable())
     with single_threaded_blas() if parallel else contextlib.nullcontext():
         hidden = embed(model, batch, parallel).astype(model.dtype, copy=False)
         for layer, fused_qkv in zip(model.encoder.layer, fused_layer_weights(model)):
             hidden = encoder_layer(layer, fused_qkv, hidden, batch, config.is_decoder, parallel)
-    outputs, first_rows = [None] * len(arrays), [0] * len(arrays)
+    count = len(batch.lengths)
+    outputs, first_rows = [None] * count, [0] * count
     for packed_index, (start, length) in enumerate(zip(batch.starts, batch.lengths)):
         outputs[batch.order[packed_index]] = hidden[start:start + length]
         first_rows[batch.order[packed_index]] = start

@@ -7,8 +7,6 @@ cross-attention over an encoder's output (``add_cross_attention``) and a key/val
 
 from __future__ import annotations
 
-import itertools
-
 from ..backend import namespace, to_numpy
 from ..errors import InputError
 from .embeddings import XLMRobertaEmbeddings
@@ -49,19 +47,21 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
         ``pooler_output`` a (batch, hidden) array. Same numbers as ``forward`` on each sequence
         (tests/test_packed.py); see docs/performance.md.
         """
-        from ..fast import encode_packed  # noqa: PLC0415 - the fast path imports this package
+        from ..fast import encode_packed, encode_packed_rows  # noqa: PLC0415 - the fast path imports this package
 
-        if attention_mask is not None:
-            ids = as_backend_array(sequences, "input_ids", self.backend, "int")
-            mask = as_backend_array(attention_mask, "attention_mask", self.backend, "int")
-            check_ndim(ids, "input_ids", (2,), "2-D (batch, sequence) when attention_mask is given")
-            check_same_shape(mask, "attention_mask", ids.shape, "input_ids")
-            kept = mask != 0  # (batch, seq)
-            counts = to_numpy(self.xp.sum(kept, axis=1)).tolist()  # attended tokens per row
-            tokens = ids[kept]  # (all attended tokens,), row after row
-            ends = list(itertools.accumulate(counts))
-            sequences = [tokens[end - count:end] for end, count in zip(ends, counts)]
-        return encode_packed(self, list(sequences))
+        if attention_mask is None:
+            return encode_packed(self, list(sequences))
+        ids = as_backend_array(sequences, "input_ids", self.backend, "int")
+        mask = as_backend_array(attention_mask, "attention_mask", self.backend, "int")
+        check_ndim(ids, "input_ids", (2,), "2-D (batch, sequence) when attention_mask is given")
+        check_same_shape(mask, "attention_mask", ids.shape, "input_ids")
+        kept = mask != 0  # (batch, seq)
+        counts = to_numpy(self.xp.sum(kept, axis=1)).tolist()  # attended tokens per row
+        full = all(count == ids.shape[1] for count in counts)
+        # ids under the mask only (padding may hold anything), named by (row, column) of input_ids
+        check_ids(ids if full else self.xp.where(kept, ids, 0), "input_ids", self.config.vocab_size, "vocab_size")
+        tokens = self.xp.reshape(ids, (-1,)) if full else ids[kept]  # every attended id, row after row
+        return encode_packed_rows(self, tokens, counts)
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
                 head_mask=None, inputs_embeds=None, encoder_hidden_states=None,
