@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from typing import Callable, NamedTuple
 
 import numpy
@@ -67,8 +68,6 @@ def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool):
     ``cublasGemmStridedBatchedEx``, accumulating in float32 for float16 and float32 (TF32 only
     where ``CUPY_TF32=1`` asks for it, as for CuPy's matmul) and in float64 for float64.
     """
-    import os  # noqa: PLC0415
-
     cupy = _cupy()
     from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
 
