@@ -90,7 +90,7 @@ assert batch.lengths == sorted(batch.lengths) and batch.ids.shape == (15,)
 # %%
 show_source(packed.packed_position_ids)
 show_source(packed.encoder_layer)
-show_lines(packed.attend_block, "first, count, length = block", "scores = matmul(query")
+show_lines(packed.attend_block, "first, count, length = block", "scores = batched_matmul(query")
 
 # %% [markdown]
 # ## Same numbers, less time

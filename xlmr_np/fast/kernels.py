@@ -40,10 +40,11 @@ def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
     the last product (2-3x faster than SciPy's erf; error below 3e-7 * max(1, |x|)). Elsewhere
     the exact form with the backend's erf.
     """
-    if backend_of(x) == "cupy":
+    name = backend_of(x)
+    if name == "cupy":
         return cuda_kernels.bias_gelu_(x, bias)
     xp = namespace(x)
-    if backend_of(x) != "numpy" or x.dtype != xp.float32 or x.ndim != 2:
+    if name != "numpy" or x.dtype != xp.float32 or x.ndim != 2:
         x += bias
         gelu_exact_(x)
         return
@@ -72,6 +73,13 @@ def softmax_(scores):  # (..., keys), in place
     scores -= xp.max(scores, axis=-1, keepdims=True)
     xp.exp(scores, out=scores)
     scores /= xp.sum(scores, axis=-1, keepdims=True)
+
+
+def batched_matmul(a, b):  # (..., m, k) @ (..., k, n) -> (..., m, n), same leading axes
+    """The attention products: ``xp.matmul``, or on CuPy one cuBLAS call (``cuda_kernels.matmul``)."""
+    if backend_of(a) == "cupy":
+        return cuda_kernels.matmul(a, b)
+    return namespace(a).matmul(a, b)
 
 
 # Abramowitz & Stegun 7.1.26: for z >= 0, erfc(z) = t * (a1 + a2 t + ... + a5 t^4) * exp(-z^2)

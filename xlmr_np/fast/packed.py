@@ -18,15 +18,14 @@ import math
 from typing import Any
 
 from ..activations import gelu
-from ..backend import backend_of, finfo_min, namespace
+from ..backend import finfo_min, namespace
 from ..errors import InputError
 from ..modeling.attention import (key_position_scores, query_position_scores,
                                   relative_position_embeddings)
 from ..modeling.outputs import ModelOutput
 from ..modeling.validation import as_backend_array, check_ids, check_position_limit, first_out_of_range
-from . import cuda_kernels
 from .blas import blas_threads_controllable, single_threaded_blas
-from .kernels import bias_gelu_, bias_residual_layer_norm_, layer_norm_, softmax_
+from .kernels import batched_matmul, bias_gelu_, bias_residual_layer_norm_, layer_norm_, softmax_
 from .threads import for_each, for_row_slices, num_threads
 
 
@@ -158,8 +157,7 @@ def attend_block(attention, qkv, context, block, is_decoder: bool):
     query = xp.transpose(qkv_block[:, :, 0], (0, 2, 1, 3))  # (count, heads, L, d), pre-scaled
     key = xp.transpose(qkv_block[:, :, 1], (0, 2, 1, 3))
     value = xp.transpose(qkv_block[:, :, 2], (0, 2, 1, 3))
-    matmul = cuda_kernels.matmul if backend_of(qkv) == "cupy" else xp.matmul  # one cuBLAS call on CuPy
-    scores = matmul(query, xp.swapaxes(key, -1, -2))  # (count, heads, L, L)
+    scores = batched_matmul(query, xp.swapaxes(key, -1, -2))  # (count, heads, L, L)
     if attention.position_embedding_type in ("relative_key", "relative_key_query"):
         positions = relative_position_embeddings(attention.distance_embedding, length, length,
                                                  False).astype(qkv.dtype)
@@ -170,7 +168,7 @@ def attend_block(attention, qkv, context, block, is_decoder: bool):
         future = xp.arange(length)[None, :] > xp.arange(length)[:, None]  # (L, L)
         scores += xp.where(future, finfo_min(scores.dtype), 0.0).astype(scores.dtype)
     softmax_(scores)
-    merged = xp.transpose(matmul(scores, value), (0, 2, 1, 3))  # (count, L, heads, d)
+    merged = xp.transpose(batched_matmul(scores, value), (0, 2, 1, 3))  # (count, L, heads, d)
     xp.reshape(context[rows], (count, length, heads, head_dim))[...] = merged  # into the rows, one copy
 
 

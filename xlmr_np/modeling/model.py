@@ -51,16 +51,17 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
 
         if attention_mask is None:
             return encode_packed(self, list(sequences))
-        ids = as_backend_array(sequences, "input_ids", self.backend, "int")
-        mask = as_backend_array(attention_mask, "attention_mask", self.backend, "int")
+        name, xp = self.backend, self.xp
+        ids = as_backend_array(sequences, "input_ids", name, "int")
+        mask = as_backend_array(attention_mask, "attention_mask", name, "int")
         check_ndim(ids, "input_ids", (2,), "2-D (batch, sequence) when attention_mask is given")
         check_same_shape(mask, "attention_mask", ids.shape, "input_ids")
         kept = mask != 0  # (batch, seq)
-        counts = to_numpy(self.xp.sum(kept, axis=1)).tolist()  # attended tokens per row
+        counts = to_numpy(xp.sum(kept, axis=1)).tolist()  # attended tokens per row
         full = all(count == ids.shape[1] for count in counts)
         # ids under the mask only (padding may hold anything), named by (row, column) of input_ids
-        check_ids(ids if full else self.xp.where(kept, ids, 0), "input_ids", self.config.vocab_size, "vocab_size")
-        tokens = self.xp.reshape(ids, (-1,)) if full else ids[kept]  # every attended id, row after row
+        check_ids(ids if full else xp.where(kept, ids, 0), "input_ids", self.config.vocab_size, "vocab_size")
+        tokens = xp.reshape(ids, (-1,)) if full else ids[kept]  # every attended id, row after row
         return encode_packed_rows(self, tokens, counts)
 
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
