@@ -87,9 +87,11 @@ def test_packed_inputs_are_validated():
         model.train().encode_batch([[0, 2]])
 
 
-@pytest.fixture
-def threaded_path(monkeypatch):
-    """Force the threaded CPU path on small inputs: two threads, tiny row slices and attention blocks."""
+@pytest.fixture(params=["whole-sequence groups", "threads share each layer"])
+def threaded_path(monkeypatch, request):
+    """Force the threaded CPU path on small inputs: two threads, tiny row slices and attention
+    blocks; either each thread running groups of sequences through all layers (groups of at
+    most 8 tokens) or, with the groups refused, the threads sharing each step of each layer."""
     if not blas.blas_threads_controllable():
         pytest.fail("NumPy's BLAS here is not an OpenBLAS whose threads can be set; the threaded path "
                     "can't run (see xlmr_np/fast/blas.py)")
@@ -97,11 +99,17 @@ def threaded_path(monkeypatch):
     monkeypatch.setattr(packed, "MIN_PARALLEL_TOKENS", 1)
     monkeypatch.setattr(packed, "SCORES_PER_BLOCK", 1)  # one sequence per attention block
     monkeypatch.setattr(threads, "MAX_ROWS_PER_SLICE", 3)
+    grouped = request.param == "whole-sequence groups"
+    monkeypatch.setattr(packed, "MAX_GROUP_TOKENS", 8)
+    if not grouped:
+        monkeypatch.setattr(packed, "GROUP_BALANCE", 0.0)
     get_threads = blas._openblas_thread_functions()[0]
-    seen = []
-    attend_block = packed.attend_block
+    seen, groups = [], []
+    attend_block, encode_group = packed.attend_block, packed.encode_group
     monkeypatch.setattr(packed, "attend_block", lambda *args: seen.append(get_threads()) or attend_block(*args))
-    return seen, get_threads
+    monkeypatch.setattr(packed, "encode_group", lambda *args: groups.append(args[2]) or encode_group(*args))
+    yield seen, get_threads
+    assert bool(groups) == grouped, groups  # the intended way of sharing the work ran
 
 
 @pytest.mark.parametrize("extra", [{}, {"position_embedding_type": "relative_key_query"},
@@ -124,6 +132,43 @@ def test_threaded_path_equals_plain_forward(threaded_path, extra):
         assert_close(out.pooler_output[index], plain.pooler_output[0], "threaded vs plain pooled")
     assert seen and set(seen) == {1}, seen  # attention ran with the BLAS on one thread
     assert get_threads() == before
+
+
+@given(lengths=st.lists(st.integers(1, 600), min_size=1, max_size=40), threads_=st.integers(1, 4),
+       per_group=st.sampled_from([8, 64, 2048]))
+def test_sequence_groups_share_whole_sequences_evenly(lengths, threads_, per_group):
+    """Every sequence in exactly one group, in packed order; a multiple of the thread count of
+    groups (or one per sequence), biggest first; taken by threads as they free up, no thread gets more than
+    GROUP_BALANCE times an even share. Refused (None) only for fewer sequences than threads or
+    a sequence longer than a tenth of a thread's share."""
+    saved = packed.MAX_GROUP_TOKENS
+    packed.MAX_GROUP_TOKENS = per_group
+    try:
+        groups = packed.sequence_groups(lengths, threads_)
+    finally:
+        packed.MAX_GROUP_TOKENS = saved
+    total = sum(lengths)
+    if groups is None:
+        assert len(lengths) < threads_ or max(lengths) > (packed.GROUP_BALANCE - 1) * total / threads_
+        return
+    assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+    assert all(group == sorted(group) for group in groups)
+    assert len(groups) >= threads_ and (len(groups) % threads_ == 0 or len(groups) == len(lengths))
+    sizes = [sum(lengths[i] for i in group) for group in groups]
+    assert sizes == sorted(sizes, reverse=True)
+    loads = [0] * threads_
+    for size in sizes:
+        loads[loads.index(min(loads))] += size
+    assert max(loads) <= packed.GROUP_BALANCE * total / threads_
+
+
+def test_sequence_groups_for_even_batches_and_one_long_sequence():
+    assert packed.sequence_groups([128] * 8, 2) == [[0, 2, 4, 6], [1, 3, 5, 7]]
+    assert [len(g) for g in packed.sequence_groups([128] * 32, 2)] == [16, 16]  # one group per thread
+    assert [len(g) for g in packed.sequence_groups([128] * 64, 2)] == [16] * 4  # at most 2,048 tokens each
+    assert packed.sequence_groups([16, 16, 16, 512], 2) is None  # one thread would get 512 of 560 tokens
+    assert packed.sequence_groups([300], 2) is None  # fewer sequences than threads
+    assert packed.sequence_groups([512] * 4, 2) == [[0, 2], [1, 3]]
 
 
 @pytest.mark.parametrize("pieces, budget", [(1, 1 << 20), (2, 1 << 20), (4, 1), (2, 100)])

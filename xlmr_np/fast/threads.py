@@ -2,8 +2,9 @@
 
 NumPy's elementwise functions run on one core, and with the BLAS limited to one thread
 (``fast/blas.py``) so do matmuls. All of them release the GIL, so work split into independent
-pieces - slices of rows of a (tokens, features) matrix, or groups of sequences for attention -
-runs in parallel on a small thread pool (``XLMR_NP_NUM_THREADS``, default: the cores this process
+pieces - groups of whole sequences run through every layer, or, within one layer, slices of rows
+of a (tokens, features) matrix and blocks of sequences for attention - runs in parallel on a
+small thread pool (``XLMR_NP_NUM_THREADS``, default: the cores this process
 may use). Pieces are handed out as threads finish, so uneven pieces still balance.
 """
 
