@@ -294,8 +294,9 @@ def encode_packed_rows(model, tokens, lengths: list) -> PackedOutput:
 MAX_GROUP_TOKENS = 2048
 """Most tokens in one group of whole sequences (see ``sequence_groups``), which bounds the memory
 of a group's activations (its feed-forward activation: 24 MiB for the base model). Measured on
-2 cores, base model: one group per thread (up to this size) beats groups of 512 or 1,024 tokens
-by 5-20% at 32x128 - bigger matmuls, and no thread left with a last group while the other idles."""
+2 cores, base model, 32x128: one group of 2,048 tokens per thread 663-690 tokens/s, groups of
+1,024 tokens 652, of 512 tokens 555 - bigger matmuls, and no thread left with a last group while
+the other idles."""
 
 GROUP_BALANCE = 1.1
 """Run whole-sequence groups only when no thread gets more than this times an even share of the
