@@ -174,9 +174,8 @@ def breakdown(model, ids, runs: int = 5):
 
 def step_floors(model) -> dict:
     """Best single-thread seconds of each non-GEMM step, scaled to one 8x128 batch."""
-    from threadpoolctl import threadpool_limits
-
     from xlmr_np.fast import kernels
+    from xlmr_np.fast.blas import single_threaded_blas
 
     rng = np.random.default_rng(0)
     rows = 512  # one thread's slice of the 1,024 tokens
@@ -194,7 +193,7 @@ def step_floors(model) -> dict:
         copy = best_seconds(lambda: np.copyto(target, start))
         return best_seconds(lambda: (np.copyto(target, start), step())) - copy
 
-    with threadpool_limits(1):
+    with single_threaded_blas():
         per_call = {
             "GELU": copy_then(lambda: kernels.bias_gelu_(inner, bias), inner, inner_start),
             "softmax": copy_then(lambda: kernels.softmax_(scores), scores, scores_start),
