@@ -7,6 +7,10 @@ same weights), then runs every runner in its own process, one after another, at 
 count, and prints tokens/s per workload and the ratio of xlmr_np to the best peer. Each runner's
 output on a probe batch is compared with the others (max abs difference), so a fast wrong answer
 can't win. Numbers go to docs/benchmarks.md by hand, with the command that produced them.
+
+The machine's speed drifts between runners, so one run's ratios can be off by 10-20%. With
+``--rounds N`` every runner runs N times, the order reversed every other round (ABC, CBA, ...),
+and the table shows each runner's median, followed by the ratio of each round.
 """
 
 from __future__ import annotations
@@ -224,6 +228,9 @@ def main():
     parser.add_argument("--sentences", type=int, default=1000)
     parser.add_argument("--min-seconds", type=float, default=3.0)
     parser.add_argument("--runners", default=",".join(RUNNERS))
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the runners this many times, the order reversed every other round; "
+                             "the table reports each runner's median over the rounds")
     parser.add_argument("--run", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
@@ -233,22 +240,52 @@ def main():
     build_checkpoint(args.workdir)
     environment = {**os.environ, "OMP_NUM_THREADS": str(args.threads),
                    "OPENBLAS_NUM_THREADS": str(args.threads), "XLMR_NP_NUM_THREADS": str(args.threads)}
-    results = {}
-    for runner in args.runners.split(","):
-        command = [sys.executable, __file__, "--run", runner, "--workdir", args.workdir, "--threads",
-                   str(args.threads), "--sentences", str(args.sentences), "--min-seconds", str(args.min_seconds)]
-        output = subprocess.run(command, env=environment, capture_output=True, text=True)
-        lines = [line for line in output.stdout.splitlines() if line.startswith("{")]
-        results[runner] = json.loads(lines[-1]) if lines else {"error": output.stderr[-300:]}
-        print(f"# {runner}: {json.dumps(results[runner])}", flush=True)
+    rounds = {runner: [] for runner in args.runners.split(",")}
+    for number in range(args.rounds):
+        order = list(rounds) if number % 2 == 0 else list(reversed(rounds))  # drift hits both ends alike
+        for runner in order:
+            command = [sys.executable, __file__, "--run", runner, "--workdir", args.workdir, "--threads",
+                       str(args.threads), "--sentences", str(args.sentences), "--min-seconds", str(args.min_seconds)]
+            output = subprocess.run(command, env=environment, capture_output=True, text=True)
+            lines = [line for line in output.stdout.splitlines() if line.startswith("{")]
+            rounds[runner].append(json.loads(lines[-1]) if lines else {"error": output.stderr[-300:]})
+            print(f"# round {number + 1} {runner}: {json.dumps(rounds[runner][-1])}", flush=True)
+    results = {runner: median_result(runs) for runner, runs in rounds.items()}
+    if args.rounds > 1:
+        print_round_ratios(rounds)
     report(args, results)
+
+
+def median_result(runs: list) -> dict:
+    """One runner's rounds as one result: the median of every number; the first error if any run failed."""
+    failed = [run for run in runs if "error" in run]
+    if failed:
+        return failed[0]
+    return {key: statistics.median(run[key] for run in runs) if isinstance(runs[0][key], (int, float)) else runs[0][key]
+            for key in runs[0]}
+
+
+def print_round_ratios(rounds: dict):
+    """xlmr_np / best peer in each round, to show the spread the medians hide."""
+    if "xlmr_np" not in rounds or any("error" in run for run in rounds["xlmr_np"]):
+        return
+    workloads = [f"{b}x{s}" for b, s in FIXED] + ["variable-arrival", "variable-sorted"]
+    print("\nxlmr_np / best peer, round by round:")
+    for workload in workloads:
+        ratios = []
+        for number, ours in enumerate(rounds["xlmr_np"]):
+            peers = [runs[number][workload] for name, runs in rounds.items()
+                     if name != "xlmr_np" and "error" not in runs[number]]
+            if peers:
+                ratios.append(f"{ours[workload] / max(peers):.2f}")
+        print(f"  {workload}: {', '.join(ratios)}")
 
 
 def report(args, results):
     ok = {name: r for name, r in results.items() if "error" not in r}
     workloads = [f"{b}x{s}" for b, s in FIXED] + ["variable-arrival", "variable-sorted"]
     print(f"\ntokens/s ({args.threads} threads; variable workloads count real tokens only, "
-          f"{args.sentences} sentences, batches of {BATCH})\n")
+          f"{args.sentences} sentences, batches of {BATCH}; median of {args.rounds} round(s))\n")
     names = list(ok)
     print("| workload | " + " | ".join(names) + " | xlmr_np / best peer |")
     print("|---" * (len(names) + 2) + "|")
