@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -216,19 +217,17 @@ def step_floors(model) -> dict:
 
 
 def onnx_runtime_batch(workdir: str, threads: int, ids: np.ndarray) -> float:
-    """Median wall seconds of ONNX Runtime on the whole batch (its default session options)."""
-    import onnxruntime
+    """Median wall seconds of ONNX Runtime on the whole batch, run as benchmarks/cpu.py runs it."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from cpu import load_runner  # benchmarks/cpu.py
 
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-    session = onnxruntime.InferenceSession(os.path.join(workdir, "base.onnx"), options,
-                                           providers=["CPUExecutionProvider"])
-    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
-    session.run(["last_hidden_state"], feed)
+    encode, _ = load_runner("onnxruntime", workdir, threads)
+    sequences = list(ids)
+    encode(sequences)
     times = []
     for _ in range(5):
         start = time.perf_counter()
-        session.run(["last_hidden_state"], feed)
+        encode(sequences)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

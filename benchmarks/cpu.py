@@ -29,6 +29,7 @@ import numpy as np
 BASE = dict(vocab_size=250002, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
             intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5)
 FIXED = [(1, 16), (8, 128), (32, 128), (4, 512)]
+WORKLOADS = [f"{batch}x{seq}" for batch, seq in FIXED] + ["variable-arrival", "variable-sorted"]
 RUNNERS = ["xlmr_np", "transformers-eager", "transformers-sdpa", "onnxruntime"]
 BATCH = 32
 
@@ -269,9 +270,8 @@ def print_round_ratios(rounds: dict):
     """xlmr_np / best peer in each round, to show the spread the medians hide."""
     if "xlmr_np" not in rounds or any("error" in run for run in rounds["xlmr_np"]):
         return
-    workloads = [f"{b}x{s}" for b, s in FIXED] + ["variable-arrival", "variable-sorted"]
     print("\nxlmr_np / best peer, round by round:")
-    for workload in workloads:
+    for workload in WORKLOADS:
         ratios = []
         for number, ours in enumerate(rounds["xlmr_np"]):
             peers = [runs[number][workload] for name, runs in rounds.items()
@@ -283,13 +283,12 @@ def print_round_ratios(rounds: dict):
 
 def report(args, results):
     ok = {name: r for name, r in results.items() if "error" not in r}
-    workloads = [f"{b}x{s}" for b, s in FIXED] + ["variable-arrival", "variable-sorted"]
     print(f"\ntokens/s ({args.threads} threads; variable workloads count real tokens only, "
           f"{args.sentences} sentences, batches of {BATCH}; median of {args.rounds} round(s))\n")
     names = list(ok)
     print("| workload | " + " | ".join(names) + " | xlmr_np / best peer |")
     print("|---" * (len(names) + 2) + "|")
-    for workload in workloads:
+    for workload in WORKLOADS:
         row = [ok[name][workload] for name in names]
         peers = [ok[name][workload] for name in names if name != "xlmr_np"]
         ratio = ok["xlmr_np"][workload] / max(peers) if "xlmr_np" in ok and peers else float("nan")

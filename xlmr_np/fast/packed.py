@@ -335,9 +335,8 @@ def encode_rows(model, batch: PackedBatch, fused_layers: list, parallel: bool): 
 
 def encode_group(model, batch: PackedBatch, group: list, fused_layers: list, hidden):
     """``encode_rows`` on this thread for the batch's sequences ``group``, into their rows of ``hidden``."""
-    xp = namespace(hidden)
     rows = [slice(batch.starts[i], batch.starts[i] + batch.lengths[i]) for i in group]
-    part = packed_batch(xp.concatenate([batch.ids[r] for r in rows]), [batch.lengths[i] for i in group], group)
+    part = pack([batch.ids[r] for r in rows])  # already in length order: pack keeps it
     result = encode_rows(model, part, fused_layers, parallel=False)  # (group tokens, hidden)
     for r, start in zip(rows, part.starts):
         hidden[r] = result[start:start + r.stop - r.start]
@@ -345,18 +344,17 @@ def encode_group(model, batch: PackedBatch, group: list, fused_layers: list, hid
 
 def run_packed(model, batch: PackedBatch) -> PackedOutput:
     """Embeddings, every layer and the pooler on a checked PackedBatch; outputs in input order."""
-    xp = model.xp
+    xp, tokens, threads = model.xp, sum(batch.lengths), num_threads()
     # Our threads (with the BLAS on one thread) on the CPU for batches big enough; else one
     # thread of ours and the BLAS's threads - always on a GPU, where a kernel fills the device.
-    parallel = (model.backend == "numpy" and sum(batch.lengths) >= MIN_PARALLEL_TOKENS and num_threads() > 1
-                and blas_threads_controllable())
+    parallel = model.backend == "numpy" and tokens >= MIN_PARALLEL_TOKENS and threads > 1 and blas_threads_controllable()
     fused_layers = fused_layer_weights(model)
-    groups = sequence_groups(batch.lengths, num_threads()) if parallel else None
+    groups = sequence_groups(batch.lengths, threads) if parallel else None
     with single_threaded_blas() if parallel else contextlib.nullcontext():
         if groups is None:  # the threads (if any) share every step of every layer
             hidden = encode_rows(model, batch, fused_layers, parallel)
         else:  # each thread runs whole groups of sequences through all the layers: no waiting
-            hidden = xp.empty((sum(batch.lengths), model.config.hidden_size), dtype=model.dtype)
+            hidden = xp.empty((tokens, model.config.hidden_size), dtype=model.dtype)
             for_each(lambda group: encode_group(model, batch, group, fused_layers, hidden), groups)
     count = len(batch.lengths)
     outputs, first_rows = [None] * count, [0] * count
