@@ -12,7 +12,7 @@ from xlmr_np import backend
 PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "xlmr_np"
 # Modules allowed to import numpy/cupy: the backend itself and host-side file I/O.
 HOST_MODULES = {"backend.py", "checkpoint/safetensors_io.py", "checkpoint/loading.py", "checkpoint/torch_bin.py",
-                "checkpoint/convert.py"}
+                "checkpoint/convert.py", "checkpoint/mapped_pages.py"}
 
 
 def reference_erf(x):

@@ -13,6 +13,7 @@ import xlmr_np
 from reference import assert_close, reference_checkpoint
 from xlmr_np import CheckpointError
 from xlmr_np.checkpoint.safetensors_io import float32_to_bfloat16, load_file, save_file
+from xlmr_np.nn import Linear
 
 CONFIG = dict(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
               intermediate_size=24, max_position_embeddings=24, type_vocab_size=1, layer_norm_eps=1e-5)
@@ -171,3 +172,37 @@ def test_lm_head_bias_saved_under_the_decoder_name(tmp_path):
     with torch.no_grad():
         expected = reference(torch.tensor(IDS), attention_mask=torch.tensor(MASK)).logits
     assert_close(ours(IDS, attention_mask=MASK).logits, expected, "masked LM with decoder.bias key")
+
+
+def test_linear_weights_are_copied_into_fortran_order(base_checkpoint):
+    """On the CPU every Linear weight is an own Fortran-order copy with the checkpoint's exact
+    values (``lay_out_linear_weights``); outputs equal those of row-major weights."""
+    directory, _ = base_checkpoint
+    tensors = load_file(directory / "model.safetensors")
+    ours = xlmr_np.XLMRobertaModel.from_pretrained(directory)
+    linears = {path: module for path, module in ours.named_modules() if isinstance(module, Linear)}
+    assert len(linears) == 2 * 6 + 1  # six per layer and the pooler
+    for path, linear in linears.items():
+        assert linear.weight.flags.f_contiguous and linear.weight.flags.owndata, path
+        np.testing.assert_array_equal(linear.weight, tensors[f"{path}.weight"], err_msg=path)
+    laid_out = ours(IDS, attention_mask=MASK).last_hidden_state
+    for linear in linears.values():
+        linear.weight = np.ascontiguousarray(linear.weight)
+    assert_close(ours(IDS, attention_mask=MASK).last_hidden_state, laid_out, "row-major vs Fortran-order weights",
+                 atol=1e-6, rtol=0)
+
+
+def test_layout_keeps_the_tied_decoder_and_survives_moves_and_pruning(tmp_path):
+    reference_checkpoint(tmp_path, ReferenceMaskedLM, CONFIG)
+    model = xlmr_np.XLMRobertaForMaskedLM.from_pretrained(tmp_path)
+    embeddings = model.roberta.embeddings.word_embeddings.weight
+    assert model.lm_head.decoder.weight is embeddings and embeddings.flags.c_contiguous  # rows for lookups
+    assert model.lm_head.dense.weight.flags.f_contiguous
+    model.to("numpy", dtype="float64")
+    assert model.lm_head.dense.weight.flags.f_contiguous
+    assert model.lm_head.decoder.weight is model.roberta.embeddings.word_embeddings.weight
+    model.prune_heads({0: [1]})
+    query = model.roberta.encoder.layer[0].attention.self.query.weight
+    assert query.shape == (8, 16) and query.flags.f_contiguous
+    fresh = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG))
+    assert fresh.encoder.layer[1].intermediate.dense.weight.flags.f_contiguous

@@ -1,6 +1,7 @@
 """The safetensors reader: agrees with the reference library and refuses malformed files."""
 
 import json
+import mmap
 import struct
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 import safetensors.numpy
 
 from xlmr_np import CheckpointError
+from xlmr_np.checkpoint.mapped_pages import release_pages
 from xlmr_np.checkpoint.safetensors_io import load_file, save_file
 
 
@@ -70,3 +72,24 @@ def test_truncated_and_garbage_files(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(CheckpointError, match="empty"):
         load_file(path)
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * mmap.PAGESIZE
+
+
+def test_released_pages_leave_resident_memory_and_keep_their_values(tmp_path):
+    """``release_pages`` (used after copying a Linear weight) drops the file pages under a mapped
+    tensor from the process; reading the tensor again gives the same values."""
+    big = np.arange(4 * 2**20, dtype=np.float32)  # 16 MiB
+    save_file({"small": np.ones(3, dtype=np.float32), "big": big}, tmp_path / "model.safetensors")
+    mapped = load_file(tmp_path / "model.safetensors")["big"]
+    assert float(mapped[::1024].sum()) == float(big[::1024].sum())  # every page read in
+    before = resident_bytes()
+    released = release_pages(mapped)
+    dropped = before - resident_bytes()
+    assert released >= mapped.nbytes - 2 * mmap.PAGESIZE  # whole pages of the tensor only
+    assert dropped >= released // 2, f"resident memory fell by {dropped} bytes of {released} released"
+    np.testing.assert_array_equal(mapped, big)
+    assert release_pages(big) == 0 and release_pages(np.ones(4)) == 0  # not views of a map

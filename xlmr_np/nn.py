@@ -74,7 +74,11 @@ class Module:
 
 
 class Linear(Module):
-    """y = x W^T + b, with W of shape (out_features, in_features) as in checkpoints."""
+    """y = x W^T + b, with W of shape (out_features, in_features) as in checkpoints.
+
+    On the CPU the models keep W in Fortran order (``matmul_layout``): same shape and values, but
+    W^T is then an ordinary row-major (in, out) matrix.
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         self.weight = backend.empty_parameter((out_features, in_features))
@@ -87,6 +91,17 @@ class Linear(Module):
         if self.bias is not None:
             y = y + self.bias
         return xp.reshape(y, x.shape[:-1] + (y.shape[-1],))
+
+
+def matmul_layout(weight):  # (out, in) -> (out, in), same values
+    """A copy of a Linear weight stored column by column (Fortran order), so that ``x @ W.T``
+    hands the BLAS a row-major (in, out) matrix to read row by row, with no transpose.
+
+    OpenBLAS copies ("packs") the weight into its own blocks on every matmul, and packs this
+    layout faster: measured on 2 cores, ``x @ W.T`` of the base model's weights runs 10-50% faster
+    with 16 rows of x and 3-5% with 512 (benchmarks/layout.py). ``to("numpy")`` applies it.
+    """
+    return namespace(weight).asfortranarray(weight)
 
 
 class LayerNorm(Module):

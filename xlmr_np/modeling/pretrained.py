@@ -14,10 +14,12 @@ import warnings
 from ..backend import backend_of, default_rng, empty_parameter, get_xp, random_normal
 from ..checkpoint.loading import (WEIGHTS_INDEX_NAME, WEIGHTS_NAME, checkpoint_files, load_state_dict,
                                   read_tensors, state_dict_for_saving)
+from ..checkpoint.mapped_pages import release_pages
 from ..checkpoint.safetensors_io import save_file
 from ..configuration import XLMRobertaConfig
 from ..errors import ConfigError
-from ..nn import Embedding, LayerNorm, Linear, Module
+from ..fast.threads import for_each
+from ..nn import Embedding, LayerNorm, Linear, Module, matmul_layout
 
 DTYPES = ("float32", "float64", "float16")
 
@@ -65,6 +67,8 @@ class XLMRobertaPreTrainedModel(Module):
             self.init_weights(default_rng(seed))
         if self.config.pruned_heads:
             self._prune_heads(self.config.pruned_heads)
+        if initialise:  # else the checkpoint's tensors replace these, and ``to`` lays those out
+            self.lay_out_linear_weights()
 
     # -- initialisation, as the reference's _init_weights -----------------------------------------
 
@@ -109,12 +113,34 @@ class XLMRobertaPreTrainedModel(Module):
         return sum(int(value.size) for value in self.parameters())
 
     def to(self, backend_name: str, dtype=None):
-        """Move all parameters to a backend (``"numpy"``/``"cupy"``), optionally to another dtype."""
+        """Move all parameters to a backend (``"numpy"``/``"cupy"``), optionally to another dtype.
+        On ``"numpy"``, Linear weights are then laid out for the BLAS (``lay_out_linear_weights``)."""
         if dtype is not None:
             self.dtype = check_dtype(dtype)
         super().to(backend_name, dtype=self.dtype)
         self.tie_weights()
+        self.lay_out_linear_weights()
         return self
+
+    def lay_out_linear_weights(self):
+        """On the CPU, store every Linear weight in Fortran order (``nn.matmul_layout``), except
+        one that is an embedding's array (the tied masked-LM decoder: lookups want rows).
+
+        A weight that is a view of the checkpoint's memory map is copied, and its file pages are
+        released (``release_pages``), so the process does not hold the same weights twice. The
+        copies run on the fast path's threads: 0.25-0.3 s for the base model on 2 cores."""
+        if self.backend != "numpy":
+            return
+        embeddings = {id(module.weight) for _, module in self.named_modules() if isinstance(module, Embedding)}
+        linears = [module for _, module in self.named_modules()
+                   if isinstance(module, Linear) and id(module.weight) not in embeddings
+                   and not module.weight.flags.f_contiguous]
+
+        def lay_out(linear):
+            mapped, linear.weight = linear.weight, matmul_layout(linear.weight)
+            release_pages(mapped)
+
+        for_each(lay_out, linears)
 
     # -- head pruning -------------------------------------------------------------------------------
 
@@ -124,6 +150,7 @@ class XLMRobertaPreTrainedModel(Module):
             union = set(self.config.pruned_heads.get(int(layer), [])) | set(heads)
             self.config.pruned_heads[int(layer)] = sorted(union)
         self._prune_heads(heads_to_prune)
+        self.lay_out_linear_weights()  # the kept rows and columns are new arrays
 
     def _prune_heads(self, heads_to_prune: dict):
         base = getattr(self, self.base_model_prefix, self)
@@ -140,8 +167,9 @@ class XLMRobertaPreTrainedModel(Module):
                         dtype="float32", seed: int = 0, **config_overrides):
         """Load ``config.json`` and safetensors weights from a directory (or a single file).
 
-        Tensors are memory-mapped and used in place when they are already float32; float16 and
-        bfloat16 ones are converted. Head weights a checkpoint lacks (e.g. a base checkpoint
+        Tensors are memory-mapped and used in place when they are already float32 (on the CPU,
+        Linear weights are then copied into Fortran order: ``lay_out_linear_weights``); float16
+        and bfloat16 ones are converted. Head weights a checkpoint lacks (e.g. a base checkpoint
         loaded into a classifier) are initialised with ``seed`` and named in a warning.
         """
         path = os.fspath(path)
