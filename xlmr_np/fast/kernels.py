@@ -87,12 +87,13 @@ def batched_matmul(a, b):  # (..., m, k) @ (..., k, n) -> (..., m, n), same lead
 # Phi(-|x|) = erfc(z) / 2, and the halving is folded into the coefficients.
 _AS_P = 0.3275911 * backend.SQRT_HALF  # p / sqrt(2): t = 1 / (1 + _AS_P * |x|)
 _AS_HALF_A = tuple(a / 2 for a in (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429))
+_SIGN_BIT = 0x80000000  # of a float32 seen as uint32
 GELU_BLOCK_ELEMENTS = 200_000
 """Elements per block of ``gelu_float32_``: the block and its three scratch arrays stay in cache."""
 
 
 def gelu_float32_(x, scratch):  # (rows, features), in place; scratch: three arrays of x's shape
-    """GELU from a float32 polynomial-times-exp erf: 21 cheap vectorised steps instead of erf.
+    """GELU from a float32 polynomial-times-exp erf: 22 cheap vectorised steps instead of erf.
 
     NumPy's exp, multiply and add use SIMD; SciPy's erf is one scalar double-precision call per
     element. Measured against float64 exact GELU: max error 4.7e-7 for |x| <= 15, below
@@ -112,7 +113,10 @@ def gelu_float32_(x, scratch):  # (rows, features), in place; scratch: three arr
     z *= -0.5
     xp.exp(z, out=z)  # exp(-x^2 / 2)
     half_erfc *= z  # Phi(-|x|)
-    xp.subtract(0.5, half_erfc, out=half_erfc)
-    xp.copysign(half_erfc, x, out=half_erfc)
+    xp.subtract(0.5, half_erfc, out=half_erfc)  # 0.5 - Phi(-|x|), sign bit clear
+    # copysign(half_erfc, x) as bits: x's sign bit ORed in. NumPy's copysign is not vectorised
+    # (1.0-1.2 ns per element here), its bitwise functions are (0.2 ns).
+    sign = xp.bitwise_and(x.view(xp.uint32), _SIGN_BIT, out=z.view(xp.uint32))
+    xp.bitwise_or(half_erfc.view(xp.uint32), sign, out=half_erfc.view(xp.uint32))
     half_erfc += 0.5  # Phi(x) = 0.5 + sign(x) * (0.5 - Phi(-|x|))
     x *= half_erfc
