@@ -86,6 +86,7 @@ def gemm_table(threads: int) -> dict:
 
     from xlmr_np.fast.blas import single_threaded_blas
     from xlmr_np.fast.threads import for_row_slices
+    from xlmr_np.nn import matmul_layout
 
     torch.set_num_threads(threads)
     print(f"1. float32 GEMM, {threads} threads, GFLOP/s (median of blocks)\n")
@@ -94,7 +95,8 @@ def gemm_table(threads: int) -> dict:
     rates = {}
     for name, m, k, n in SHAPES:
         rng = np.random.default_rng(0)
-        x, weight = rng.random((m, k), dtype=np.float32), rng.random((n, k), dtype=np.float32)
+        x = rng.random((m, k), dtype=np.float32)
+        weight = matmul_layout(rng.random((n, k), dtype=np.float32))  # laid out as a loaded model's
         out = np.empty((m, n), dtype=np.float32)
         session = onnx_matmul_session(np.ascontiguousarray(weight.T), threads)
         tx, tw = torch.from_numpy(x), torch.from_numpy(weight)

@@ -112,6 +112,19 @@ print("tied: lm_head.decoder.weight is the word embeddings:",
       model.lm_head.decoder.weight is model.roberta.embeddings.word_embeddings.weight)
 
 # %% [markdown]
+# Same values, not always the same memory. The embeddings and LayerNorm parameters are read-only
+# views of the file. Each `Linear` weight is copied once, into Fortran order (column by
+# column): its transpose, which `x @ W.T` multiplies by, is then an ordinary row-major
+# `(in, out)` matrix, and OpenBLAS multiplies that layout faster (docs/performance.md, item 6).
+
+# %%
+query = model.roberta.encoder.layer[1].attention.self.query.weight
+print("query.weight: shape", query.shape, "| Fortran order:", query.flags.f_contiguous,
+      "| query.weight.T row-major:", query.T.flags.c_contiguous)
+print("word embeddings are a view of the file:", not model.roberta.embeddings.word_embeddings.weight.flags.owndata)
+assert query.flags.f_contiguous and query.T.flags.c_contiguous
+
+# %% [markdown]
 # ## The `roberta.` prefix
 #
 # The same file loads into the bare encoder: the loader strips the prefix when the model has

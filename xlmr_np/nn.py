@@ -98,8 +98,8 @@ def matmul_layout(weight):  # (out, in) -> (out, in), same values
     hands the BLAS a row-major (in, out) matrix to read row by row, with no transpose.
 
     OpenBLAS copies ("packs") the weight into its own blocks on every matmul, and packs this
-    layout faster: measured on 2 cores, ``x @ W.T`` of the base model's weights runs 10-50% faster
-    with 16 rows of x and 3-5% with 512 (benchmarks/layout.py). ``to("numpy")`` applies it.
+    layout faster: measured on 2 cores, ``x @ W.T`` of the base model's weights runs 13-60% faster
+    with 16 rows of x and 3-7% with 512 (benchmarks/layout.py). ``to("numpy")`` applies it.
     """
     return namespace(weight).asfortranarray(weight)
 

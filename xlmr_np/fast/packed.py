@@ -95,8 +95,8 @@ def packed_position_ids(batch: PackedBatch, padding_idx: int):
 
 def fused_layer_weights(model):
     """Per layer: query/key/value weights stacked into one (3 * heads * head_dim, hidden) matrix,
-    with 1/sqrt(head_dim) folded into the query rows, in Fortran order like every Linear weight
-    on the CPU (``nn.matmul_layout``). Rebuilt when parameters change."""
+    with 1/sqrt(head_dim) folded into the query rows, in the Linear weights' memory order
+    (Fortran order on the CPU: ``nn.matmul_layout``). Rebuilt when parameters change."""
     layers = model.encoder.layer
     key = tuple(id(p) for layer in layers for p in (layer.attention.self.query.weight,
                                                     layer.attention.self.key.weight,
@@ -110,8 +110,11 @@ def fused_layer_weights(model):
         attention = layer.attention.self
         xp = namespace(attention.query.weight)
         scale = 1.0 / math.sqrt(attention.attention_head_size)
-        weight = xp.concatenate([attention.query.weight.T * scale, attention.key.weight.T,
-                                 attention.value.weight.T], axis=1).T  # (3 * all_head_size, hidden)
+        parts = [attention.query.weight * scale, attention.key.weight, attention.value.weight]
+        if attention.query.weight.flags.f_contiguous:  # laid out for the BLAS, as on the CPU
+            weight = xp.concatenate([part.T for part in parts], axis=1).T  # (3 * all_head_size, hidden)
+        else:
+            weight = xp.concatenate(parts)  # (3 * all_head_size, hidden)
         bias = xp.concatenate([attention.query.bias * scale, attention.key.bias, attention.value.bias])
         fused.append((weight, bias))
     model.__dict__["_fused_cache"] = {"key": key, "layers": fused}
