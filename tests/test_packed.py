@@ -1,5 +1,7 @@
 """The packed fast path (``encode_batch``) against the plain forward, sequence by sequence."""
 
+import multiprocessing
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -239,3 +241,26 @@ def test_packed_on_cupy_equals_plain_forward(extra, dtype):
                      f"cupy {dtype} packed vs plain hidden", **tolerance)
         assert_close(packed.pooler_output[index], plain.pooler_output[0], f"cupy {dtype} packed vs plain pooled",
                      **tolerance)
+
+
+def _for_each_in_child():
+    done = []
+    threads.for_each(done.append, range(6))
+    raise SystemExit(0 if sorted(done) == list(range(6)) else 1)
+
+
+def test_thread_pool_works_in_a_process_forked_after_it_ran(monkeypatch):
+    """``from_pretrained`` (copying weights) and ``encode_batch`` start the pool; a worker
+    process forked after that (load, then fork) gets a pool of its own instead of waiting
+    forever on threads the fork did not copy."""
+    monkeypatch.setenv("XLMR_NP_NUM_THREADS", "2")
+    done = []
+    threads.for_each(done.append, range(6))
+    assert sorted(done) == list(range(6))
+    child = multiprocessing.get_context("fork").Process(target=_for_each_in_child)
+    child.start()
+    child.join(30)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("for_each in a forked child did not finish in 30 s")
+    assert child.exitcode == 0

@@ -14,7 +14,7 @@ import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-_POOL = None
+_POOL, _POOL_PID = None, None
 
 
 def num_threads() -> int:
@@ -32,9 +32,11 @@ def num_threads() -> int:
 
 
 def _pool():
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=num_threads(), thread_name_prefix="xlmr_np")
+    """The thread pool, made on first use, and again in a child process forked after that: a
+    fork copies the pool but not its threads, and work handed to it would wait forever."""
+    global _POOL, _POOL_PID
+    if _POOL is None or _POOL_PID != os.getpid():
+        _POOL, _POOL_PID = ThreadPoolExecutor(max_workers=num_threads(), thread_name_prefix="xlmr_np"), os.getpid()
     return _POOL
 
 
