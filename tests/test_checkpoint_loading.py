@@ -186,10 +186,13 @@ def test_linear_weights_are_copied_into_fortran_order(base_checkpoint):
         assert linear.weight.flags.f_contiguous and linear.weight.flags.owndata, path
         np.testing.assert_array_equal(linear.weight, tensors[f"{path}.weight"], err_msg=path)
     laid_out = ours(IDS, attention_mask=MASK).last_hidden_state
+    packed = ours.encode_batch(IDS, attention_mask=MASK).last_hidden_state  # fused QKV weight in Fortran order
     for linear in linears.values():
         linear.weight = np.ascontiguousarray(linear.weight)
     assert_close(ours(IDS, attention_mask=MASK).last_hidden_state, laid_out, "row-major vs Fortran-order weights",
                  atol=1e-6, rtol=0)
+    assert_close(ours.encode_batch(IDS, attention_mask=MASK).last_hidden_state, packed,
+                 "encode_batch, row-major vs Fortran-order weights", atol=1e-6, rtol=0)
 
 
 def test_layout_keeps_the_tied_decoder_and_survives_moves_and_pruning(tmp_path):
