@@ -93,3 +93,12 @@ def test_released_pages_leave_resident_memory_and_keep_their_values(tmp_path):
     assert dropped >= released // 2, f"resident memory fell by {dropped} bytes of {released} released"
     np.testing.assert_array_equal(mapped, big)
     assert release_pages(big) == 0 and release_pages(np.ones(4)) == 0  # not views of a map
+
+
+def test_writeable_memory_maps_keep_their_pages(tmp_path):
+    """A copy-on-write map's changed pages exist only in this process: they are never dropped."""
+    np.arange(2**20, dtype=np.float32).tofile(tmp_path / "values.bin")
+    changed = np.memmap(tmp_path / "values.bin", dtype=np.float32, mode="c")
+    changed[:] = 7.0
+    assert release_pages(changed) == 0
+    assert float(changed.min()) == float(changed.max()) == 7.0

@@ -25,9 +25,13 @@ def mapping_of(array):
 
 def release_pages(array) -> int:
     """Drop the whole pages of ``array``'s bytes from this process's resident memory when it is
-    a view of a read-only memory map; return how many bytes that covered (0 for anything else)."""
+    a read-only view of a memory map; return how many bytes that covered (0 for anything else).
+
+    Writeable views are left alone: on a copy-on-write map (``numpy.memmap(mode="c")``) dropping
+    a page would throw away changes made to it."""
     mapping = mapping_of(array)
-    if mapping is None or not hasattr(mapping, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+    if (mapping is None or array.flags.writeable or not hasattr(mapping, "madvise")
+            or not hasattr(mmap, "MADV_DONTNEED")):
         return 0
     start = array.ctypes.data - numpy.frombuffer(mapping, dtype=numpy.uint8, count=1).ctypes.data
     first = -(-start // mmap.PAGESIZE) * mmap.PAGESIZE  # whole pages only: neighbours keep theirs
