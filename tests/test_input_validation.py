@@ -59,3 +59,71 @@ def test_decoder_cache_length_counts_toward_the_limit():
         model([[4, 4, 4]], past_key_values=past)
     with pytest.raises(InputError, match=r"attention_mask has shape \(1, 2\).*keys=8.*6 cached"):
         model([[4, 4]], past_key_values=past, attention_mask=[[1, 1]])
+
+
+def test_one_row_of_position_ids_must_fit_the_sequence(model):
+    np.testing.assert_array_equal(model([[0, 5, 2]], position_ids=[2, 3, 4]).last_hidden_state,
+                                  model([[0, 5, 2]]).last_hidden_state)
+    with pytest.raises(InputError, match=r"position_ids has shape \(2,\), but the input has shape \(1, 3\)"):
+        model([[0, 5, 2]], position_ids=[2, 3])
+
+
+@pytest.fixture(scope="module")
+def decoder():
+    return xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG, is_decoder=True, add_cross_attention=True))
+
+
+def edit_cache(past, layer, index, edit):
+    """The cache with array ``index`` of ``layer`` replaced by ``edit(array)``."""
+    return tuple(tuple(edit(array) if (i, j) == (layer, index) else array for j, array in enumerate(cache))
+                 for i, cache in enumerate(past))
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda past: edit_cache(past, 0, 0, lambda a: a[:, :1]), ["past_key_values[0] key has shape (2, 1, 3, 4)", "heads=2"]),
+    (lambda past: edit_cache(past, 0, 1, lambda a: a[..., :2]), ["past_key_values[0] value", "head_dim=4"]),
+    (lambda past: edit_cache(past, 0, 1, lambda a: a[:, :, :2]), ["past_key_values[0] value", "cached positions=3"]),
+    (lambda past: edit_cache(past, 1, 0, lambda a: a[:, :, :2]), ["past_key_values[1] key", "as past_key_values[0]"]),
+    (lambda past: edit_cache(past, 1, 2, lambda a: a[:1]), ["past_key_values[1] cross-attention key", "batch=2"]),
+    (lambda past: edit_cache(past, 1, 3, lambda a: a[:, :, :1]), ["cross-attention value", "encoder positions=4"]),
+    (lambda past: tuple(cache[:2] for cache in past), ["past_key_values[0] holds no cross-attention", "has 4"]),
+    (lambda past: tuple((None,) * 4 for _ in past), ["past_key_values[0] must be 2 or 4 arrays"]),
+    (lambda past: 5, ["past_key_values must be a tuple", "got int"]),
+])
+def test_malformed_caches_name_the_layer_and_the_shape(decoder, edit, words):
+    ids, encoder = np.array([[0, 5, 6], [0, 7, 8]]), np.zeros((2, 4, 8), np.float32)
+    past = decoder(ids, encoder_hidden_states=encoder, use_cache=True).past_key_values
+    decoder([[4], [4]], encoder_hidden_states=encoder, past_key_values=past)
+    with pytest.raises(InputError) as error:
+        decoder([[4], [4]], encoder_hidden_states=encoder, past_key_values=edit(past))
+    for word in words:
+        assert word in str(error.value), str(error.value)
+
+
+def test_cross_attention_cache_must_match_the_encoder_states(decoder):
+    ids, encoder = np.array([[0, 5, 6], [0, 7, 8]]), np.zeros((2, 4, 8), np.float32)
+    past = decoder(ids, encoder_hidden_states=encoder, use_cache=True).past_key_values
+    with pytest.raises(InputError, match="keys for 4 encoder positions, but encoder_hidden_states has 5"):
+        decoder([[4], [4]], encoder_hidden_states=np.zeros((2, 5, 8)), past_key_values=past)
+
+
+@pytest.mark.parametrize("encoder, mask, words", [
+    ((2, 4, 8), np.ones(4), ["encoder_attention_mask has shape (4,)", "encoder positions=4"]),
+    ((2, 4, 8), np.ones((1, 4)), ["encoder_attention_mask has shape (1, 4)", "batch=2"]),
+    ((2, 4, 8), np.ones((2, 5, 4)), ["encoder_attention_mask has shape (2, 5, 4)", "queries=3"]),
+    ((2, 4, 8), np.ones((2, 1, 1, 4)), ["encoder_attention_mask has shape (2, 1, 1, 4)"]),
+    ((2, 0, 8), None, ["encoder_hidden_states has shape (2, 0, 8)", "encoder sequence >= 1"]),
+])
+def test_encoder_attention_mask_shapes(decoder, encoder, mask, words):
+    decoder([[0, 5, 6], [0, 7, 8]], encoder_hidden_states=np.zeros((2, 4, 8)), encoder_attention_mask=np.ones((2, 3, 4)))
+    with pytest.raises(InputError) as error:
+        decoder([[0, 5, 6], [0, 7, 8]], encoder_hidden_states=np.zeros(encoder), encoder_attention_mask=mask)
+    for word in words:
+        assert word in str(error.value), str(error.value)
+
+
+def test_head_mask_is_refused_after_pruning():
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG))
+    model.prune_heads({0: [1]})
+    with pytest.raises(InputError, match=r"heads were pruned \(config.pruned_heads=\{0: \[1\]\}\)"):
+        model([[0, 5, 2]], head_mask=np.ones(2))

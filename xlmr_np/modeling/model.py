@@ -145,7 +145,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
             check_position_limit(config, shape[1], past_length, input_ids is not None)
         else:
             position_ids = as_backend_array(position_ids, "position_ids", name, "int")
-            if position_ids.ndim == 1:
+            if position_ids.ndim == 1 and position_ids.shape[0] == shape[1]:  # one row for the whole batch
                 position_ids = namespace(position_ids).broadcast_to(position_ids[None], shape)
             check_same_shape(position_ids, "position_ids", shape, "the input")
             check_ids(position_ids, "position_ids", config.max_position_embeddings,
@@ -179,6 +179,9 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                     or (head_mask.ndim == 2 and head_mask.shape == (config.num_hidden_layers, heads))):
                 raise InputError(f"head_mask has shape {tuple(head_mask.shape)}; expected ({heads},) "
                                  f"or (num_hidden_layers={config.num_hidden_layers}, {heads})")
+            if any(config.pruned_heads.values()):  # pruned layers have fewer heads than the mask's rows
+                raise InputError(f"head_mask has one value per head of num_attention_heads={heads}, but heads "
+                                 f"were pruned (config.pruned_heads={config.pruned_heads}); leave head_mask out")
 
         encoder_hidden_states = as_backend_array(encoder_hidden_states, "encoder_hidden_states", name,
                                                  "float", dtype)
@@ -191,33 +194,73 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                 raise InputError("encoder_hidden_states were passed, but the model has no "
                                  "cross-attention (config.add_cross_attention is False)")
             check_ndim(encoder_hidden_states, "encoder_hidden_states", (3,), "3-D (batch, sequence, hidden)")
-            if (encoder_hidden_states.shape[0] != shape[0]
+            if (encoder_hidden_states.shape[0] != shape[0] or encoder_hidden_states.shape[1] == 0
                     or encoder_hidden_states.shape[2] != config.hidden_size):
                 raise InputError(f"encoder_hidden_states has shape {tuple(encoder_hidden_states.shape)}; "
-                                 f"expected (batch={shape[0]}, encoder sequence, hidden_size={config.hidden_size})")
-            if encoder_attention_mask is not None and encoder_attention_mask.shape[-1] != encoder_hidden_states.shape[1]:
-                raise InputError(f"encoder_attention_mask has shape {tuple(encoder_attention_mask.shape)}, "
-                                 f"but encoder_hidden_states has {encoder_hidden_states.shape[1]} positions")
+                                 f"expected (batch={shape[0]}, encoder sequence >= 1, hidden_size={config.hidden_size})")
+            encoder_length = encoder_hidden_states.shape[1]
+            if encoder_attention_mask is not None:
+                expected = {2: (shape[0], encoder_length),
+                            3: (shape[0], shape[1], encoder_length)}.get(encoder_attention_mask.ndim)
+                if tuple(encoder_attention_mask.shape) != expected:
+                    raise InputError(f"encoder_attention_mask has shape {tuple(encoder_attention_mask.shape)}; "
+                                     f"expected (batch={shape[0]}, encoder positions={encoder_length}) or "
+                                     f"(batch, queries={shape[1]}, encoder positions)")
+            for index, layer_cache in enumerate(past_key_values or ()):
+                # (self key, self value, cross key, cross value): the cross pair is used in place of
+                # encoder_hidden_states, so it must cover the same encoder positions
+                if len(layer_cache) != 4 or layer_cache[2].shape[2] != encoder_length:
+                    found = (f"cross-attention keys for {layer_cache[2].shape[2]} encoder positions"
+                             if len(layer_cache) == 4
+                             else "no cross-attention keys and values (2 arrays)")
+                    raise InputError(f"past_key_values[{index}] holds {found}, but encoder_hidden_states has "
+                                     f"{encoder_length}; pass the cache a forward with these encoder_hidden_states "
+                                     f"and use_cache=True returned")
         return (input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
                 encoder_hidden_states, encoder_attention_mask, past_key_values, past_length)
 
     def check_past(self, past_key_values, batch):
-        """Validate a cache from an earlier call; return it on the backend and its length."""
+        """Validate a cache from an earlier call; return it on the backend and its length.
+
+        Layer ``i`` holds its self-attention's key and value, each (batch, heads, cached, head_dim),
+        then, with cross-attention, the same over the encoder's positions. Every layer has cached
+        the same number of positions; heads count after pruning."""
         if past_key_values is None:
             return None, 0
         config = self.config
         if not config.is_decoder:
             raise InputError("past_key_values only apply to a decoder (config.is_decoder=True)")
+        if not isinstance(past_key_values, (tuple, list)):
+            raise InputError(f"past_key_values must be a tuple with one tuple of arrays per layer (what a "
+                             f"forward with use_cache=True returns), got {type(past_key_values).__name__}")
         if len(past_key_values) != config.num_hidden_layers:
             raise InputError(f"past_key_values has {len(past_key_values)} layers, the model has "
                              f"{config.num_hidden_layers}")
         moved = []
         for index, layer_cache in enumerate(past_key_values):
-            arrays = tuple(as_backend_array(a, f"past_key_values[{index}]", self.backend, "float", self.dtype)
-                           for a in layer_cache)
-            if len(arrays) not in (2, 4) or any(a.ndim != 4 or a.shape[0] != batch for a in arrays):
-                raise InputError(f"past_key_values[{index}] must be 2 or 4 arrays of shape "
-                                 f"(batch={batch}, heads, length, head_dim)")
+            name = f"past_key_values[{index}]"
+            if (not isinstance(layer_cache, (tuple, list)) or len(layer_cache) not in (2, 4)
+                    or any(array is None for array in layer_cache)):
+                raise InputError(f"{name} must be 2 or 4 arrays of shape (batch={batch}, heads, length, head_dim)")
+            arrays = tuple(as_backend_array(a, name, self.backend, "float", self.dtype) for a in layer_cache)
+            if any(array.ndim != 4 for array in arrays):
+                raise InputError(f"{name} must be 2 or 4 arrays of shape (batch={batch}, heads, length, "
+                                 f"head_dim), got shapes {[tuple(array.shape) for array in arrays]}")
+            layer = self.encoder.layer[index]
+            cached = int(moved[0][0].shape[2]) if moved else int(arrays[0].shape[2])
+            check_cached_attention(arrays[:2], name, batch, layer.attention.self, cached, "cached positions",
+                                   " (every layer caches as many positions as past_key_values[0])" if moved else "")
+            if len(arrays) == 4 and config.add_cross_attention:
+                check_cached_attention(arrays[2:], f"{name} cross-attention", batch, layer.crossattention.self,
+                                       int(arrays[2].shape[2]), "encoder positions")
             moved.append(arrays)
         return tuple(moved), int(moved[0][0].shape[2])
 
+
+def check_cached_attention(arrays, name, batch, attention, length, what, hint=""):
+    """The cached (key, value) of one attention: each (batch, heads, length, head_dim)."""
+    expected = (batch, attention.num_attention_heads, length, attention.attention_head_size)
+    for part, array in zip(("key", "value"), arrays):
+        if tuple(array.shape) != expected:
+            raise InputError(f"{name} {part} has shape {tuple(array.shape)}; expected (batch={batch}, "
+                             f"heads={expected[1]}, {what}={length}, head_dim={expected[3]}){hint}")
