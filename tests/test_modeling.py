@@ -153,6 +153,28 @@ def test_pruned_heads_match_reference(tmp_path, position_embedding_type):
     assert_close(ours(ids).last_hidden_state, actual.last_hidden_state, "pruned, reloaded by xlmr_np")
 
 
+@pytest.mark.parametrize("plan, words", [
+    ({1: [2]}, ["layer 1 has no head 2", "heads are 0..1"]),
+    ({0: [-1]}, ["layer 0 has no head -1"]),
+    ({2: [0]}, ["layer 2 does not exist", "layers 0..1"]),
+    ({"0": [0]}, ["layer '0' does not exist"]),
+    ({0: 1}, ["needs a list of head indices"]),
+])
+def test_pruning_a_head_that_does_not_exist_changes_nothing(plan, words):
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=20,
+        max_position_embeddings=20))
+    before = model([[0, 5, 2]]).last_hidden_state
+    with pytest.raises(xlmr_np.InputError) as error:
+        model.prune_heads({0: [0], **plan})
+    for word in words:
+        assert word in str(error.value), str(error.value)
+    assert model.config.pruned_heads == {}
+    np.testing.assert_array_equal(model([[0, 5, 2]]).last_hidden_state, before)
+    model.prune_heads({np.int64(0): [np.int64(1)]})  # NumPy ints are recorded as plain ints
+    assert model.config.pruned_heads == {0: [1]} and type(model.config.pruned_heads[0][0]) is int
+
+
 def test_dropout_only_in_train_mode_and_seeded(tmp_path):
     config = xlmr_np.XLMRobertaConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2,
                                       num_attention_heads=2, intermediate_size=20,

@@ -8,6 +8,7 @@ and we load theirs. Tutorial 07 goes through the checkpoint keys.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import warnings
 
@@ -17,7 +18,7 @@ from ..checkpoint.loading import (WEIGHTS_INDEX_NAME, WEIGHTS_NAME, checkpoint_f
 from ..checkpoint.mapped_pages import release_pages
 from ..checkpoint.safetensors_io import save_file
 from ..configuration import XLMRobertaConfig
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 from ..fast.threads import for_each
 from ..nn import Embedding, LayerNorm, Linear, Module, matmul_layout
 
@@ -146,9 +147,22 @@ class XLMRobertaPreTrainedModel(Module):
 
     def prune_heads(self, heads_to_prune: dict):
         """Remove attention heads, ``{layer: [head, ...]}``, and record them in the config."""
+        config = self.config
+        for layer, heads in heads_to_prune.items():  # all checked before anything changes
+            if not is_index(layer) or not 0 <= layer < config.num_hidden_layers:
+                raise InputError(f"prune_heads: layer {layer!r} does not exist; the model has layers "
+                                 f"0..{config.num_hidden_layers - 1}")
+            if not isinstance(heads, (list, tuple, set)):
+                raise InputError(f"prune_heads: layer {layer} needs a list of head indices, got {heads!r}")
+            bad = [head for head in heads if not is_index(head) or not 0 <= head < config.num_attention_heads]
+            if bad:
+                raise InputError(f"prune_heads: layer {layer} has no head {bad[0]!r}; heads are "
+                                 f"0..{config.num_attention_heads - 1}")
+        heads_to_prune = {int(layer): sorted({int(head) for head in heads})  # NumPy ints -> JSON-ready ints
+                          for layer, heads in heads_to_prune.items()}
         for layer, heads in heads_to_prune.items():
-            union = set(self.config.pruned_heads.get(int(layer), [])) | set(heads)
-            self.config.pruned_heads[int(layer)] = sorted(union)
+            union = set(self.config.pruned_heads.get(layer, [])) | set(heads)
+            self.config.pruned_heads[layer] = sorted(union)
         self._prune_heads(heads_to_prune)
         self.lay_out_linear_weights()  # the kept rows and columns are new arrays
 
@@ -219,6 +233,10 @@ class XLMRobertaPreTrainedModel(Module):
                  "weight_map": dict(sorted(weight_map.items()))}
         with open(os.path.join(directory, WEIGHTS_INDEX_NAME), "w", encoding="utf-8") as handle:
             json.dump(index, handle, indent=2)
+
+
+def is_index(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _module_prefixes(keys):
