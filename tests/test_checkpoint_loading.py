@@ -158,6 +158,22 @@ def test_missing_files_are_clear(tmp_path):
         xlmr_np.XLMRobertaModel.from_pretrained(tmp_path, config=xlmr_np.XLMRobertaConfig(**CONFIG))
 
 
+def test_save_pretrained_refuses_a_file_and_a_bad_shard_size_before_writing(tmp_path):
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG))
+    (tmp_path / "a_file").write_text("x")
+    with pytest.raises(CheckpointError, match="a_file' is a file; save_pretrained needs a directory"):
+        model.save_pretrained(tmp_path / "a_file")
+    with pytest.raises(xlmr_np.ConfigError, match="is a file"):
+        model.config.save_pretrained(tmp_path / "a_file")
+    for size in ("lots", "0GB", 0, -5, "inf"):
+        with pytest.raises(xlmr_np.InputError, match=f"max_shard_size={size!r} is not a size"):
+            model.save_pretrained(tmp_path / "sharded", max_shard_size=size)
+    assert not (tmp_path / "sharded").exists()
+    model.save_pretrained(tmp_path / "sharded", max_shard_size="1.5KiB")
+    assert len(set(json.loads((tmp_path / "sharded" / "model.safetensors.index.json").read_text())
+                   ["weight_map"].values())) > 2
+
+
 def test_lm_head_bias_saved_under_the_decoder_name(tmp_path):
     """Older masked-LM checkpoints carry the shared bias as lm_head.decoder.bias only."""
     reference = reference_checkpoint(tmp_path / "new", ReferenceMaskedLM, CONFIG)

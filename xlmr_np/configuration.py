@@ -231,6 +231,8 @@ class XLMRobertaConfig:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
 
     def save_pretrained(self, directory: str | os.PathLike):
+        if os.path.isfile(directory):
+            raise ConfigError(f"{os.fspath(directory)!r} is a file; save_pretrained needs a directory")
         os.makedirs(directory, exist_ok=True)
         with open(os.path.join(directory, CONFIG_NAME), "w", encoding="utf-8") as handle:
             handle.write(self.to_json_string())

@@ -18,7 +18,7 @@ from ..checkpoint.loading import (WEIGHTS_INDEX_NAME, WEIGHTS_NAME, checkpoint_f
 from ..checkpoint.mapped_pages import release_pages
 from ..checkpoint.safetensors_io import save_file
 from ..configuration import XLMRobertaConfig
-from ..errors import ConfigError, InputError
+from ..errors import CheckpointError, ConfigError, InputError
 from ..fast.threads import for_each
 from ..nn import Embedding, LayerNorm, Linear, Module, matmul_layout
 
@@ -33,15 +33,18 @@ def check_dtype(dtype) -> str:
 
 
 def parse_size(size) -> int:
-    """``"5GB"``, ``"200MB"``, ``"10KiB"`` or an int -> bytes."""
-    if isinstance(size, int):
-        return size
+    """``"5GB"``, ``"200MB"``, ``"10KiB"`` or an int -> bytes (at least 1)."""
     text = str(size).strip().upper()
     units = {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "KB": 10**3, "MB": 10**6, "GB": 10**9, "B": 1}
-    for unit, factor in units.items():
-        if text.endswith(unit):
-            return int(float(text[: -len(unit)]) * factor)
-    return int(text)
+    unit = next((unit for unit in units if text.endswith(unit)), "")  # "" : a plain number of bytes
+    try:
+        number = size if is_index(size) else int(float(text[: len(text) - len(unit)]) * units.get(unit, 1))
+    except (ValueError, OverflowError):
+        number = None
+    if number is None or number < 1:
+        raise InputError(f"max_shard_size={size!r} is not a size of at least 1 byte; pass bytes as an int "
+                         f"or a string such as '5GB', '200MB' or '10KiB'")
+    return number
 
 
 class XLMRobertaPreTrainedModel(Module):
@@ -204,6 +207,10 @@ class XLMRobertaPreTrainedModel(Module):
 
     def save_pretrained(self, directory, max_shard_size=None):
         """Write ``config.json`` and ``model.safetensors`` (or shards of at most ``max_shard_size``)."""
+        directory = os.fspath(directory)
+        if os.path.isfile(directory):
+            raise CheckpointError(f"{directory!r} is a file; save_pretrained needs a directory")
+        limit = None if max_shard_size is None else parse_size(max_shard_size)  # checked before writing
         os.makedirs(directory, exist_ok=True)
         self.config.extra["architectures"] = [type(self).__name__]
         self.config.save_pretrained(directory)
@@ -211,10 +218,9 @@ class XLMRobertaPreTrainedModel(Module):
         for key in self.tied_checkpoint_keys:
             tensors.pop(key, None)
         metadata = {"format": "pt"}
-        if max_shard_size is None:
+        if limit is None:
             save_file(tensors, os.path.join(directory, WEIGHTS_NAME), metadata)
             return
-        limit = parse_size(max_shard_size)
         shards, current, size = [], {}, 0
         for key in tensors:
             nbytes = tensors[key].nbytes
