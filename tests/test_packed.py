@@ -89,6 +89,24 @@ def test_packed_inputs_are_validated():
         model.train().encode_batch([[0, 2]])
 
 
+@pytest.mark.parametrize("sequences, words", [
+    ([0, 5, 2], ["sequence 0 is a single number (0)", "pass [ids]"]),
+    (np.array([0, 5, 2]), ["sequence 0 is a single number"]),
+    (None, ["list of id sequences, got NoneType"]),
+    (7, ["got int"]),
+    ("0 5 2", ["got str"]),
+    ({"input_ids": [[0, 5, 2]], "attention_mask": [[1, 1, 1]]}, ["a mapping", "['input_ids']"]),
+])
+def test_encode_batch_needs_a_list_of_sequences(sequences, words):
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20,
+        max_position_embeddings=20))
+    with pytest.raises(InputError) as error:
+        model.encode_batch(sequences)
+    for word in words:
+        assert word in str(error.value), str(error.value)
+
+
 @pytest.fixture(params=["whole-sequence groups", "threads share each layer"])
 def threaded_path(monkeypatch, request):
     """Force the threaded CPU path on small inputs: two threads, tiny row slices and attention

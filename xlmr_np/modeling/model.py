@@ -16,7 +16,7 @@ from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from .pooler import XLMRobertaPooler
 from .pretrained import XLMRobertaPreTrainedModel
 from .validation import (as_backend_array, check_finite, check_ids, check_ndim, check_position_limit,
-                         check_same_shape, non_finite_message)
+                         check_same_shape, id_sequences, non_finite_message)
 
 
 class XLMRobertaModel(XLMRobertaPreTrainedModel):
@@ -50,7 +50,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
         from ..fast import encode_packed, encode_packed_rows  # noqa: PLC0415 - the fast path imports this package
 
         if attention_mask is None:
-            return encode_packed(self, list(sequences))
+            return encode_packed(self, id_sequences(sequences))
         name, xp = self.backend, self.xp
         ids = as_backend_array(sequences, "input_ids", name, "int")
         mask = as_backend_array(attention_mask, "attention_mask", name, "int")

@@ -7,6 +7,9 @@ limit, so every index the model will look up is checked here first.
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Iterable, Mapping
+
 from ..backend import namespace, to_backend
 from ..errors import InputError
 
@@ -28,6 +31,22 @@ def as_backend_array(value, name: str, backend_name: str, kind: str, dtype=None)
     if array.dtype.kind not in "fiub":
         raise InputError(f"{name} must hold numbers, got dtype {array.dtype}")
     return array.astype(dtype, copy=False) if dtype is not None else array
+
+
+def id_sequences(sequences) -> list:
+    """``encode_batch``'s sequences as a list; a single sequence, a single id or a tokenizer's output
+    (a mapping) would otherwise fail inside the packing with a TypeError."""
+    if isinstance(sequences, Mapping):
+        raise InputError("encode_batch takes a list of id sequences, got a mapping (a tokenizer's output?); "
+                         "pass its ['input_ids'] (and ['attention_mask'] for a padded batch)")
+    if isinstance(sequences, (str, bytes)) or not isinstance(sequences, Iterable):
+        raise InputError(f"encode_batch takes a list of id sequences, got {type(sequences).__name__}")
+    sequences = list(sequences)
+    for index, sequence in enumerate(sequences):
+        if isinstance(sequence, numbers.Number) or getattr(sequence, "ndim", None) == 0:
+            raise InputError(f"encode_batch takes a list of id sequences, but sequence {index} is a single "
+                             f"number ({sequence!r}); for one sequence pass [ids]")
+    return sequences
 
 
 def check_ndim(array, name: str, ndims, meaning: str):
