@@ -272,6 +272,11 @@ def small_model():
     (dict(input_ids=np.array([[0, 5, 30]])), ["input_ids", "id 30", "vocab_size=30"]),
     (dict(input_ids=np.array([0, 5, 6])), ["2-D", "(3,)"]),
     (dict(attention_mask=np.ones((1, 3))), ["attention_mask has shape (1, 3)", "(1, 4)"]),
+    (dict(attention_mask=np.array([[1, 1, 0.5, 1]])), ["attention_mask must hold 0 (padding) and 1", "0.5"]),
+    (dict(attention_mask=np.array([[1, 2, 1, 1]])), ["attention_mask must hold 0", "[1, 2]"]),
+    (dict(input_ids=[[0, 5, 6], [0]]), ["input_ids could not be read as an array"]),
+    (dict(attention_mask=[[1, 1, 1], [1]]), ["attention_mask could not be read as an array"]),
+    (dict(do_sample=True, seed=-3), ["seed=-3", ">= 0"]),
 ])
 def test_bad_generation_settings_name_the_value(small_model, kwargs, words):
     kwargs = {"input_ids": np.array([[0, 5, 6, 7]]), **kwargs}

@@ -34,6 +34,14 @@ def _is_int(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def _host_array(value, name: str):
+    """``value`` (list, NumPy or CuPy array) as a NumPy array, or an InputError (e.g. ragged lists)."""
+    try:
+        return to_numpy(value)
+    except (ValueError, TypeError) as error:
+        raise InputError(f"{name} could not be read as an array: {error}") from None
+
+
 class GenerationMixin:
     """Adds ``generate`` to a causal language model (``XLMRobertaForCausalLM``)."""
 
@@ -84,10 +92,14 @@ class GenerationMixin:
             else:
                 attention_mask = host.ones(input_ids.shape, dtype=host.int64)
         else:
-            attention_mask = to_numpy(attention_mask)
+            attention_mask = _host_array(attention_mask, "attention_mask")
             if tuple(attention_mask.shape) != tuple(input_ids.shape):
                 raise InputError(f"attention_mask has shape {tuple(attention_mask.shape)}, but input_ids has "
                                  f"shape {tuple(input_ids.shape)}")
+            # Cast to int64 below, so a value other than 0/1 (0.5 -> 0) would silently change the mask.
+            if attention_mask.dtype.kind not in "biuf" or not bool(host.isin(attention_mask, (0, 1)).all()):
+                raise InputError(f"attention_mask must hold 0 (padding) and 1 (tokens), got "
+                                 f"{attention_mask.dtype} values {host.unique(attention_mask)[:5].tolist()}")
             attention_mask = attention_mask.astype(host.int64)
 
         warpers = sampling_warpers(float(temperature), top_k, top_p,
@@ -108,7 +120,7 @@ class GenerationMixin:
     # -- argument checks ---------------------------------------------------------------------------
 
     def _generation_ids(self, input_ids):
-        ids = to_numpy(input_ids)
+        ids = _host_array(input_ids, "input_ids")
         if ids.dtype.kind not in "iu":
             raise InputError(f"input_ids must hold integer token ids, got dtype {ids.dtype}")
         if ids.ndim != 2 or ids.shape[0] == 0 or ids.shape[1] == 0:
@@ -150,8 +162,8 @@ class GenerationMixin:
             raise InputError(f"length_penalty={length_penalty!r} must be a number")
         if early_stopping not in (True, False, "never"):
             raise InputError(f"early_stopping={early_stopping!r} must be True, False or 'never'")
-        if seed is not None and not _is_int(seed):
-            raise InputError(f"seed={seed!r} must be an integer or None")
+        if seed is not None and (not _is_int(seed) or seed < 0):
+            raise InputError(f"seed={seed!r} must be an integer >= 0 or None")
 
     def _check_length(self, prompt_len: int, max_new_tokens: int):
         """The model reads at most prompt + max_new_tokens - 1 tokens (the last one is never fed back)."""
