@@ -52,6 +52,7 @@ def load(tmp_path, **changes):
     ("id2label", [1, 2], ["id2label", "object"]),
     ("id2label", {"one": "A"}, ["id2label", "not integers"]),
     ("id2label", {"1e400": "A"}, ["id2label"]),
+    ("id2label", {"0": "A", "5": "B"}, ["id2label", "keys 0..1", "[0, 5]"]),  # pipelines read id2label[1]
     ("label2id", "LABEL_0", ["label2id", "object"]),
     ("num_labels", 10**12, ["num_labels"]),
     ("num_labels", "3", ["num_labels"]),

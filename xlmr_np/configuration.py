@@ -88,6 +88,9 @@ class XLMRobertaConfig:
         self.id2label = _int_keyed(id2label, "id2label")
         if num_labels is not None and num_labels != len(self.id2label):
             self.id2label = {i: f"LABEL_{i}" for i in range(num_labels)}
+        if sorted(self.id2label) != list(range(len(self.id2label))):  # label i names classifier output i
+            raise ConfigError(f"config field 'id2label' must have the keys 0..{len(self.id2label) - 1}, one per "
+                              f"classifier output, got {sorted(self.id2label)[:10]}")
         if label2id is not None and not isinstance(label2id, dict):
             raise ConfigError(f"config field 'label2id' must be an object, got {label2id!r}")
         self.label2id = (dict(label2id) if label2id is not None
