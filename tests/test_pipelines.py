@@ -16,7 +16,7 @@ import transformers
 
 from reference import assert_close, reference_checkpoint
 from tokenizer_fixtures import tokenizer_sets, unigram  # noqa: F401 - pytest fixtures
-from xlmr_np import CheckpointError, InputError
+from xlmr_np import CheckpointError, InputError, XLMRobertaConfig, XLMRobertaForSequenceClassification
 from xlmr_np.pipelines import pipeline
 
 TEXTS = ["The cat sat on the mat.", "Привет, как дела?", "Ça va très bien, merci!", "日本語のテキスト", "Hi"]
@@ -129,3 +129,31 @@ def test_pipeline_errors_are_clear(tmp_path, unigram):  # noqa: F811
         pipeline("feature-extraction", model=str(tmp_path))
     with pytest.raises(CheckpointError, match="not a checkpoint directory"):
         pipeline("feature-extraction", model=str(tmp_path / "config.json"))
+
+
+def test_bad_pipeline_inputs_name_the_problem(unigram):  # noqa: F811
+    fill = pipeline("fill-mask")  # the default model: 32 tokens at most
+    for bad in (None, 5, b"a <mask>"):
+        with pytest.raises(InputError, match="fill-mask pipeline takes a text or a list of texts"):
+            fill(bad)
+    with pytest.raises(InputError, match=r"the <mask> token in the input 'word word .*\(1006 characters\) "
+                                         r"comes after the first 32 tokens"):
+        fill("word " * 200 + "<mask>")
+    with pytest.raises(InputError, match="no <mask> token in the input 'hello'"):
+        fill("hello")
+    for size in ("2", 2.5, 0):
+        with pytest.raises(InputError, match=f"batch_size must be an integer >= 1, got {size!r}"):
+            pipeline("fill-mask", batch_size=size)
+    for pooling in (5, []):
+        with pytest.raises(InputError, match="pooling must be a mode or a non-empty list"):
+            pipeline("sentence-embedding", pooling=pooling)
+    for length in ("5", 0):
+        with pytest.raises(InputError, match=f"max_length must be an integer >= 1, got {length!r}"):
+            pipeline("sentence-embedding", max_length=length)
+    classify = pipeline("text-classification", tokenizer=unigram.ours, model=XLMRobertaForSequenceClassification(
+        XLMRobertaConfig(vocab_size=len(unigram.slow), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=20, max_position_embeddings=40)))
+    for bad in ({"text_pair": "b"}, ["a", "b"]):
+        with pytest.raises(InputError, match=r"input 0 is .*takes a str, or a dict \{'text': ..., 'text_pair': ...\}"):
+            classify([bad])
+    assert classify([{"text": "a", "text_pair": "b"}])[0]["label"] in ("LABEL_0", "LABEL_1")

@@ -8,6 +8,8 @@ cost only their own tokens, and results come back in input order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..errors import InputError
 from ..tokenization import XLMRobertaTokenizer
 
@@ -19,8 +21,8 @@ class Pipeline:
     model_class = None
 
     def __init__(self, model, tokenizer: XLMRobertaTokenizer, batch_size: int = 32):
-        if batch_size < 1:
-            raise InputError(f"batch_size must be at least 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InputError(f"batch_size must be an integer >= 1, got {batch_size!r}")
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.batch_size = batch_size
@@ -46,6 +48,9 @@ class Pipeline:
 
     def __call__(self, inputs, **options):
         single = isinstance(inputs, (str, dict))
+        if not single and (isinstance(inputs, bytes) or not isinstance(inputs, Iterable)):
+            raise InputError(f"the {self.task} pipeline takes a text or a list of texts, "
+                             f"got {type(inputs).__name__}: {inputs!r}")
         items = [inputs] if single else list(inputs)
         if not items:
             return []

@@ -76,11 +76,17 @@ class SentenceEmbeddingPipeline(Pipeline):
         found = read_sentence_transformers_config(source) if source else None
         modes, found_normalize, found_length = found or (["cls"], False, None)
         if pooling is not None:
-            modes = [pooling] if isinstance(pooling, str) else list(pooling)
+            modes = [pooling] if isinstance(pooling, str) else pooling
+            if not isinstance(modes, (list, tuple)) or not modes:
+                raise InputError(f"pooling must be a mode or a non-empty list of modes "
+                                 f"({', '.join(POOLING_MODES)}), got {pooling!r}")
         for mode in modes:
             if mode not in POOLING_MODES:
                 raise InputError(f"pooling {mode!r} is not known; choose from {', '.join(POOLING_MODES)}")
-        self.pooling = modes
+        if max_length is not None and (isinstance(max_length, bool) or not isinstance(max_length, int)
+                                       or max_length < 1):
+            raise InputError(f"max_length must be an integer >= 1, got {max_length!r}")
+        self.pooling = list(modes)
         self.normalize = found_normalize if normalize is None else bool(normalize)
         self.max_length = min(max_length or found_length or self.max_tokens(), self.max_tokens())
 

@@ -22,11 +22,15 @@ class FillMaskPipeline(Pipeline):
     def run(self, texts, top_k: int = 5):
         if not isinstance(top_k, int) or top_k < 1:
             raise InputError(f"top_k must be a positive integer, got {top_k!r}")
-        mask_id = self.tokenizer.mask_token_id
-        encodings = self.tokenizer(list(texts), truncation=True, max_length=self.max_tokens())["input_ids"]
+        mask, mask_id, limit = self.tokenizer.mask_token, self.tokenizer.mask_token_id, self.max_tokens()
+        encodings = self.tokenizer(list(texts), truncation=True, max_length=limit)["input_ids"]
         for text, ids in zip(texts, encodings):
             if mask_id not in ids:
-                raise InputError(f"no {self.tokenizer.mask_token} token in the input {text!r}")
+                shown = repr(text) if len(text) <= 80 else f"{text[:60]!r}... ({len(text)} characters)"
+                if mask in text:  # the tokenizer found it, but truncation cut it off
+                    raise InputError(f"the {mask} token in the input {shown} comes after the first {limit} "
+                                     f"tokens, the most this model reads; shorten the text before the mask")
+                raise InputError(f"no {mask} token in the input {shown}")
         results = []
         for ids, hidden in zip(encodings, self.hidden_states(encodings)):
             xp = namespace(hidden)

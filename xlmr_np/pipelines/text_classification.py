@@ -43,6 +43,10 @@ class TextClassificationPipeline(Pipeline):
         if top_k is not LEGACY and top_k is not None and (not isinstance(top_k, int) or top_k < 1):
             raise InputError(f"top_k must be a positive integer or None, got {top_k!r}")
         function = self.score_function(function_to_apply)
+        for index, item in enumerate(texts):
+            if not isinstance(item, str) and not (isinstance(item, dict) and "text" in item):
+                raise InputError(f"input {index} is {item!r}; text-classification takes a str, or a dict "
+                                 f"{{'text': ..., 'text_pair': ...}} for a pair of texts")
         pairs = [(item["text"], item.get("text_pair")) if isinstance(item, dict) else (item, None)
                  for item in texts]
         encodings = [self.tokenizer(text, text_pair=pair, truncation=True, max_length=self.max_tokens())["input_ids"]
