@@ -400,6 +400,8 @@ def test_bad_multiple_choice_labels(models):
         model(input_ids=ids, labels=np.array([0, 3]))
     with pytest.raises(InputError, match="3-D"):
         model(input_ids=IDS)
+    with pytest.raises(InputError, match=r"num_choices >= 1, seq\), got shape \(2, 0, 4\)"):
+        model(input_ids=np.zeros((2, 0, 4), np.int64))
 
 
 def test_rejected_labels_leave_problem_type_unset(models):

@@ -32,6 +32,9 @@ def model():
     (dict(input_ids=[[0, 5, 2]], past_key_values=((np.zeros((1, 2, 1, 4)),) * 2,) * 2), ["is_decoder"]),
     (dict(input_ids=[[0, 5, 2]], encoder_hidden_states=np.zeros((1, 3, 8))), ["cross-attention"]),
     (dict(input_ids=[[0, 5, 2]], position_ids=[[0, 1, 10]]), ["position_ids", "id 10", "max_position_embeddings=10"]),
+    (dict(input_ids=[[0, 5, 2]], attention_mask=[[1, 2, 1]]), ["attention_mask holds 2.0 at position (0, 1)"]),
+    (dict(input_ids=[[0, 5, 2]], attention_mask=[[1, 1, -1]]), ["attention_mask holds -1.0 at position (0, 2)"]),
+    (dict(input_ids=[[0, 5, 2]], attention_mask=np.full((1, 3, 3), 0.5)), ["holds 0.5 at position (0, 0, 0)"]),
 ])
 def test_bad_inputs_name_the_problem(model, kwargs, words):
     with pytest.raises(InputError) as error:
@@ -113,6 +116,7 @@ def test_cross_attention_cache_must_match_the_encoder_states(decoder):
     ((2, 4, 8), np.ones((2, 5, 4)), ["encoder_attention_mask has shape (2, 5, 4)", "queries=3"]),
     ((2, 4, 8), np.ones((2, 1, 1, 4)), ["encoder_attention_mask has shape (2, 1, 1, 4)"]),
     ((2, 0, 8), None, ["encoder_hidden_states has shape (2, 0, 8)", "encoder sequence >= 1"]),
+    ((2, 4, 8), np.array([[1, 1, 1, 0], [1, 3, 1, 1]]), ["encoder_attention_mask holds 3.0 at position (1, 1)"]),
 ])
 def test_encoder_attention_mask_shapes(decoder, encoder, mask, words):
     decoder([[0, 5, 6], [0, 7, 8]], encoder_hidden_states=np.zeros((2, 4, 8)), encoder_attention_mask=np.ones((2, 3, 4)))

@@ -48,8 +48,8 @@ class XLMRobertaForMultipleChoice(XLMRobertaTaskModel):
         shaped = input_ids if input_ids is not None else inputs_embeds
         if shaped is None:
             raise InputError("pass exactly one of input_ids and inputs_embeds (got neither)")
-        if shaped.ndim < 2:
-            raise InputError(f"input must be (batch, num_choices, seq), got shape {tuple(shaped.shape)}")
+        if shaped.ndim < 2 or shaped.shape[1] == 0:
+            raise InputError(f"input must be (batch, num_choices >= 1, seq), got shape {tuple(shaped.shape)}")
         num_choices = shaped.shape[1]
         flat = dict(
             input_ids=flatten_choices(xp, input_ids, "input_ids", 1),  # (batch * choices, seq)

@@ -15,8 +15,8 @@ from .masks import extended_attention_mask, inverted_encoder_mask, layer_head_ma
 from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
 from .pooler import XLMRobertaPooler
 from .pretrained import XLMRobertaPreTrainedModel
-from .validation import (as_backend_array, check_finite, check_ids, check_ndim, check_position_limit,
-                         check_same_shape, id_sequences, non_finite_message)
+from .validation import (as_backend_array, check_binary, check_finite, check_ids, check_ndim,
+                         check_position_limit, check_same_shape, id_sequences, non_finite_message)
 
 
 class XLMRobertaModel(XLMRobertaPreTrainedModel):
@@ -162,6 +162,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
 
         attention_mask = as_backend_array(attention_mask, "attention_mask", name, "float")
         check_finite(attention_mask, "attention_mask")
+        check_binary(attention_mask, "attention_mask")
         if attention_mask is not None:
             key_length = past_length + shape[1]
             expected = {2: (shape[0], key_length), 3: (shape[0], shape[1], key_length)}.get(attention_mask.ndim)
@@ -189,6 +190,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                                                   name, "float")
         check_finite(encoder_hidden_states, "encoder_hidden_states", dtype)
         check_finite(encoder_attention_mask, "encoder_attention_mask")
+        check_binary(encoder_attention_mask, "encoder_attention_mask")
         if encoder_hidden_states is not None:
             if not config.add_cross_attention:
                 raise InputError("encoder_hidden_states were passed, but the model has no "

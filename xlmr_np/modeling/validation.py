@@ -122,6 +122,19 @@ def check_finite(array, name: str, dtype=None):
                          f"{position}{hint}")
 
 
+def check_binary(mask, name: str):
+    """InputError naming the first mask value other than 0 or 1: the additive mask is
+    (1 - mask) * dtype-min, so 2 would become a huge *positive* score and -1 overflow to -inf."""
+    if mask is None:
+        return
+    xp = namespace(mask)
+    bad = (mask != 0) & (mask != 1)
+    if bool(xp.any(bad)):
+        position = tuple(int(i) for i in xp.argwhere(bad)[0])
+        raise InputError(f"{name} holds {float(mask[position])} at position {position}; use 1 for the "
+                         f"tokens to attend to and 0 for the ones to ignore")
+
+
 def non_finite_message(hidden_states, dtype) -> str:
     """Where NaN/inf first appear: ``hidden_states`` is (embedding output, layer 0 output, ...)."""
     xp = namespace(hidden_states[0])
