@@ -140,19 +140,21 @@ class ThreadTimes:
 def breakdown(model, ids, runs: int = 5):
     """Wall time of encode_batch on ``ids`` and where its CPU time goes; returns the median run's
     wall seconds and CPU seconds per step."""
-    from xlmr_np.fast import packed
+    from xlmr_np.fast import packed, packed_attention, tensor_parallel
 
-    steps = {"GELU": "bias_gelu_", "softmax": "softmax_", "LayerNorm (+ bias, residual)": "bias_residual_layer_norm_",
-             "attention matmuls": "batched_matmul"}
-    originals = {name: getattr(packed, name) for name in steps.values()}
+    labels = {"bias_gelu_": "GELU", "softmax_": "softmax", "bias_residual_layer_norm_": "LayerNorm (+ bias, residual)",
+              "batched_matmul": "attention matmuls"}
+    # each step wrapped where the fast path's modules call it
+    originals = {(module, name): getattr(module, name) for module in (packed, packed_attention, tensor_parallel)
+                 for name in labels if hasattr(module, name)}
     original_matmul = np.matmul
     model.encode_batch(ids)
     walls, cpus, splits = [], [], []
     try:
         for _ in range(runs):
             timer = ThreadTimes()
-            for label, name in steps.items():
-                setattr(packed, name, timer.wrap(label, originals[name]))
+            for (module, name), function in originals.items():
+                setattr(module, name, timer.wrap(labels[name], function))
             np.matmul = timer.wrap("all matmuls", original_matmul)  # packed.py calls xp.matmul
             cpu, wall = time.process_time(), time.perf_counter()
             model.encode_batch(ids)
@@ -161,8 +163,8 @@ def breakdown(model, ids, runs: int = 5):
             splits.append(dict(timer.seconds))
     finally:
         np.matmul = original_matmul
-        for name, function in originals.items():
-            setattr(packed, name, function)
+        for (module, name), function in originals.items():
+            setattr(module, name, function)
     middle = sorted(range(runs), key=lambda i: walls[i])[runs // 2]
     split, cpu = splits[middle], cpus[middle]
     split["dense matmuls"] = split.pop("all matmuls") - split["attention matmuls"]

@@ -97,7 +97,7 @@ for dtype in sys.argv[1:] or ["float16", "float32"]:
     ids = cupy.asarray(np.random.default_rng(2).integers(3, 1000, size=(32, 128)))
     batch = packed.pack([ids[i] for i in range(32)])
     fused = packed.fused_layer_weights(model)[0]
-    bench(f"{dtype} packed encoder layer", lambda: packed.encoder_layer(layer, fused, flat, batch, False, False))
+    bench(f"{dtype} packed encoder layer", lambda: packed.encoder_layer(layer, fused, flat, batch, False))
     rows_list = [ids[i] for i in range(32)]
     bench(f"{dtype} encode_batch (1 layer)", lambda: model.encode_batch(rows_list))
     bench(f"{dtype} forward (1 layer)", lambda: model(ids))

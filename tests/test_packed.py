@@ -10,7 +10,7 @@ import xlmr_np
 from reference import assert_close
 from strategies import small_configs
 from xlmr_np import InputError, backend
-from xlmr_np.fast import blas, packed, threads
+from xlmr_np.fast import blas, packed, packed_attention, tensor_parallel, threads
 from xlmr_np.fast.packed import pack, packed_position_ids
 from xlmr_np.modeling.embeddings import position_ids_from_input_ids
 
@@ -107,37 +107,44 @@ def test_encode_batch_needs_a_list_of_sequences(sequences, words):
         assert word in str(error.value), str(error.value)
 
 
-@pytest.fixture(params=["whole-sequence groups", "threads share each layer"])
+@pytest.fixture(params=["whole-sequence groups", "threads share each layer's weights"])
 def threaded_path(monkeypatch, request):
-    """Force the threaded CPU path on small inputs: two threads, tiny row slices and attention
-    blocks; either each thread running groups of sequences through all layers (groups of at
-    most 8 tokens) or, with the groups refused, the threads sharing each step of each layer."""
+    """Force the threaded CPU path on small inputs, on two threads: either each thread running
+    groups of sequences through all layers (groups of at most 8 tokens) or, with the groups
+    refused, the threads sharing each layer's heads and feed-forward columns."""
     if not blas.blas_threads_controllable():
         pytest.fail("NumPy's BLAS here is not an OpenBLAS whose threads can be set; the threaded path "
                     "can't run (see xlmr_np/fast/blas.py)")
     monkeypatch.setenv("XLMR_NP_NUM_THREADS", "2")
     monkeypatch.setattr(packed, "MIN_PARALLEL_TOKENS", 1)
-    monkeypatch.setattr(packed, "SCORES_PER_BLOCK", 1)  # one sequence per attention block
-    monkeypatch.setattr(threads, "MAX_ROWS_PER_SLICE", 3)
     grouped = request.param == "whole-sequence groups"
     monkeypatch.setattr(packed, "MAX_GROUP_TOKENS", 8)
     if not grouped:
         monkeypatch.setattr(packed, "GROUP_BALANCE", 0.0)
     get_threads = blas._openblas_thread_functions()[0]
-    seen, groups = [], []
-    attend_block, encode_group = packed.attend_block, packed.encode_group
-    monkeypatch.setattr(packed, "attend_block", lambda *args: seen.append(get_threads()) or attend_block(*args))
+    seen, groups, split_layers = [], [], []
+
+    def recording(function):
+        return lambda *args: seen.append(get_threads()) or function(*args)
+
+    monkeypatch.setattr(packed_attention, "attend_block", recording(packed_attention.attend_block))
+    monkeypatch.setattr(tensor_parallel, "attend_block", recording(tensor_parallel.attend_block))
+    encode_group, split_layer = packed.encode_group, tensor_parallel.encoder_layer
     monkeypatch.setattr(packed, "encode_group", lambda *args: groups.append(args[2]) or encode_group(*args))
+    monkeypatch.setattr(tensor_parallel, "encoder_layer", lambda *args: split_layers.append(args[-1])
+                        or split_layer(*args))
     yield seen, get_threads
     assert bool(groups) == grouped, groups  # the intended way of sharing the work ran
+    assert split_layers == ([] if grouped else [2] * len(split_layers)) and (grouped or split_layers)
 
 
 @pytest.mark.parametrize("extra", [{}, {"position_embedding_type": "relative_key_query"},
                                    {"position_embedding_type": "relative_key", "is_decoder": True},
                                    {"hidden_act": "silu"}])
 def test_threaded_path_equals_plain_forward(threaded_path, extra):
-    """Row slices, attention blocks and pieces on two threads give the plain forward's numbers;
-    the BLAS runs on one thread meanwhile and gets its thread count back after."""
+    """Sequence groups, or shares of the heads (3 heads on 2 threads: uneven) and feed-forward
+    columns, on two threads give the plain forward's numbers; the BLAS runs on one thread
+    meanwhile and gets its thread count back after."""
     seen, get_threads = threaded_path
     before = get_threads()
     config = xlmr_np.XLMRobertaConfig(vocab_size=60, hidden_size=24, num_hidden_layers=2, num_attention_heads=3,
@@ -191,20 +198,38 @@ def test_sequence_groups_for_even_batches_and_one_long_sequence():
     assert packed.sequence_groups([512] * 4, 2) == [[0, 2], [1, 3]]
 
 
-@pytest.mark.parametrize("pieces, budget", [(1, 1 << 20), (2, 1 << 20), (4, 1), (2, 100)])
-def test_attention_blocks_cover_every_sequence_once(monkeypatch, pieces, budget):
-    """Blocks tile the rows exactly, respect the score budget and the pieces, biggest first."""
-    monkeypatch.setattr(packed, "SCORES_PER_BLOCK", budget)
-    batch = pack([np.arange(n) + 3 for n in (5, 9, 5, 5, 2, 9)])
-    blocks = packed.attention_blocks(batch, heads=2, pieces=pieces)
-    rows = sorted(row for first, count, length in blocks for row in range(first, first + count * length))
-    assert rows == list(range(sum(batch.lengths)))
-    for first, count, length in blocks:
-        assert count == 1 or count * 2 * length ** 2 <= budget
-    for _, group_count, length in batch.groups:
-        assert sum(1 for _, _, n in blocks if n == length) >= min(pieces, group_count)
-    costs = [count * length ** 2 for _, count, length in blocks]
-    assert costs == sorted(costs, reverse=True)
+@pytest.mark.parametrize("count, parts", [(12, 2), (3, 2), (12, 16), (3072, 3), (1, 4), (7, 7)])
+def test_tensor_parallel_shares_cover_every_head_once(count, parts):
+    pieces = tensor_parallel.shares(count, parts)
+    assert [i for start, stop in pieces for i in range(start, stop)] == list(range(count))
+    assert len(pieces) == min(count, parts)
+    sizes = [stop - start for start, stop in pieces]
+    assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("threads_", ["4", "3"])
+def test_weight_shares_with_pruned_heads_and_more_threads_than_heads(monkeypatch, threads_):
+    """Layers pruned to 1 and 2 of 3 heads, shared by 3 or 4 threads (some get no head); a long
+    sequence beside short ones, so the groups are refused and the threads share the weights."""
+    if not blas.blas_threads_controllable():
+        pytest.fail("NumPy's BLAS here is not an OpenBLAS whose threads can be set")
+    monkeypatch.setenv("XLMR_NP_NUM_THREADS", threads_)
+    monkeypatch.setattr(packed, "MIN_PARALLEL_TOKENS", 1)
+    calls = []
+    split_layer = tensor_parallel.encoder_layer
+    monkeypatch.setattr(tensor_parallel, "encoder_layer", lambda *args: calls.append(args) or split_layer(*args))
+    config = xlmr_np.XLMRobertaConfig(vocab_size=60, hidden_size=24, num_hidden_layers=3, num_attention_heads=3,
+                                      intermediate_size=10, max_position_embeddings=60)
+    model = xlmr_np.XLMRobertaModel(config, seed=5)
+    model.prune_heads({0: [0, 2], 2: [1]})
+    rng = np.random.default_rng(1)
+    sequences = [rng.integers(3, 60, size=n) for n in (40, 3, 2)]
+    out = model.encode_batch(sequences)
+    assert len(calls) == 3
+    for index, sequence in enumerate(sequences):
+        plain = model(sequence[None])
+        assert_close(out.last_hidden_state[index], plain.last_hidden_state[0], "weight shares vs plain hidden")
+        assert_close(out.pooler_output[index], plain.pooler_output[0], "weight shares vs plain pooled")
 
 
 def test_without_a_controllable_blas_the_fast_path_runs_on_one_thread(monkeypatch):

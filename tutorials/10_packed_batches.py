@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from xlmr_np import XLMRobertaConfig, XLMRobertaModel
-from xlmr_np.fast import packed
+from xlmr_np.fast import packed, packed_attention, tensor_parallel
 from tutorial_support import save_figure, show_lines, show_source
 
 # %% [markdown]
@@ -82,15 +82,23 @@ assert batch.lengths == sorted(batch.lengths) and batch.ids.shape == (15,)
 # Positions restart for every sentence (the padding-offset rule of tutorial 02, applied per
 # sentence), and a layer is: one fused query/key/value matmul over all tokens, attention per
 # block of equal-length sentences, the output projection, the feed-forward — all on the packed
-# matrix. The row-wise steps take `(start, stop)` slices of rows so that, on the CPU, threads
-# can share them out (see the performance page); with `parallel=False` a step runs once on all
-# rows. On CuPy the same steps call fused GPU kernels and the attention products go straight to
-# cuBLAS (the backends page):
+# matrix. On CuPy the same steps call fused GPU kernels and the attention products go straight
+# to cuBLAS (the backends page):
 
 # %%
 show_source(packed.packed_position_ids)
 show_source(packed.encoder_layer)
-show_lines(packed.attend_block, "first, count, length = block", "scores = batched_matmul(query")
+show_lines(packed_attention.attend_block, "first, count, length = block", "scores = batched_matmul(query")
+
+# %% [markdown]
+# On a CPU with several cores, each thread usually takes its own group of whole sentences
+# through all the layers. When one long sentence makes that uneven, the threads share each
+# layer instead, by its weights: every thread takes some of the heads and some of the
+# feed-forward columns, and what each computes is a partial sum of the layer's output
+# projection, added up where the threads meet (the performance page). The feed-forward share:
+
+# %%
+show_source(tensor_parallel.feed_forward_share)
 
 # %% [markdown]
 # ## Same numbers, less time

@@ -5,8 +5,9 @@ sequences are concatenated into one (tokens, hidden) matrix, so every dense laye
 attention output, feed-forward) runs once on real tokens only, and attention runs per group of
 equal-length sequences (no mask needed: a group has no padding). On several CPU threads, each
 thread runs its own share of the sequences through all the layers (``sequence_groups``), or,
-when they can't be shared evenly, the threads split every step of every layer. The arithmetic
-per token is the plain path's; tests/test_packed.py checks the two agree.
+when they can't be shared evenly, the threads share each layer by its weights
+(``tensor_parallel.py``). The arithmetic per token is the plain path's; tests/test_packed.py
+checks the two agree.
 
 Inference only (eval mode), encoder or causal decoder without cache or cross-attention.
 """
@@ -20,14 +21,14 @@ import math
 from typing import Any
 
 from ..activations import gelu
-from ..backend import finfo_min, namespace
+from ..backend import namespace
 from ..errors import InputError
-from ..modeling.attention import (key_position_scores, query_position_scores,
-                                  relative_position_embeddings)
 from ..modeling.outputs import ModelOutput
 from ..modeling.validation import as_backend_array, check_ids, check_position_limit, first_out_of_range
+from . import tensor_parallel
 from .blas import blas_threads_controllable, single_threaded_blas
-from .kernels import batched_matmul, bias_gelu_, bias_residual_layer_norm_, layer_norm_, softmax_
+from .kernels import bias_gelu_, bias_residual_layer_norm_, layer_norm_
+from .packed_attention import attend
 from .threads import for_each, for_row_slices, num_threads
 
 
@@ -135,59 +136,6 @@ def embed(model, batch: PackedBatch, parallel: bool):  # -> (tokens, hidden)
     return hidden
 
 
-SCORES_PER_BLOCK = 1 << 20
-"""Most attention scores (sequences x heads x length^2) in one block of attention work, so a
-block's scores (4 MiB in float32) stay in cache from the first matmul to the second."""
-
-
-def attention_blocks(batch: PackedBatch, heads: int, pieces: int):
-    """Attention work: (first row, sequences, length) blocks of equal-length sequences. Each group
-    is cut into at least ``pieces`` blocks (so threads can share it) of at most SCORES_PER_BLOCK
-    scores (or one sequence); biggest first, so threads finish together."""
-    blocks = []
-    for first, count, length in batch.groups:
-        step = min(-(-count // pieces), max(1, SCORES_PER_BLOCK // (heads * length * length)))
-        for offset in range(0, count, step):
-            blocks.append((first + offset * length, min(step, count - offset), length))
-    return sorted(blocks, key=lambda block: block[1] * block[2] ** 2, reverse=True)
-
-
-def attend_block(attention, qkv, context, block, is_decoder: bool):
-    """Attention for ``count`` packed sequences of one ``length``, from their rows of ``qkv``
-    (pre-scaled queries) into the same rows of ``context``."""
-    first, count, length = block
-    heads, head_dim = attention.num_attention_heads, attention.attention_head_size
-    xp = namespace(qkv)
-    rows = slice(first, first + count * length)
-    qkv_block = xp.reshape(qkv[rows], (count, length, 3, heads, head_dim))
-    query = xp.transpose(qkv_block[:, :, 0], (0, 2, 1, 3))  # (count, heads, L, d), pre-scaled
-    key = xp.transpose(qkv_block[:, :, 1], (0, 2, 1, 3))
-    value = xp.transpose(qkv_block[:, :, 2], (0, 2, 1, 3))
-    scores = batched_matmul(query, xp.swapaxes(key, -1, -2))  # (count, heads, L, L)
-    if attention.position_embedding_type in ("relative_key", "relative_key_query"):
-        positions = relative_position_embeddings(attention.distance_embedding, length, length,
-                                                 False).astype(qkv.dtype)
-        scores += query_position_scores(query, positions)
-        if attention.position_embedding_type == "relative_key_query":
-            scores += key_position_scores(key, positions) * (1.0 / math.sqrt(head_dim))
-    if is_decoder:
-        future = xp.arange(length)[None, :] > xp.arange(length)[:, None]  # (L, L)
-        scores += xp.where(future, finfo_min(scores.dtype), 0.0).astype(scores.dtype)
-    softmax_(scores)
-    merged = xp.transpose(batched_matmul(scores, value), (0, 2, 1, 3))  # (count, L, heads, d)
-    xp.reshape(context[rows], (count, length, heads, head_dim))[...] = merged  # into the rows, one copy
-
-
-def attend(layer, qkv, batch: PackedBatch, is_decoder: bool, parallel: bool):
-    """Attention per block of equal-length sequences: (tokens, 3 * all_head) -> (tokens, all_head)."""
-    attention = layer.attention.self
-    xp = namespace(qkv)
-    context = xp.empty((qkv.shape[0], attention.all_head_size), dtype=qkv.dtype)
-    blocks = attention_blocks(batch, attention.num_attention_heads, num_threads()) if parallel else batch.groups
-    for_each(lambda block: attend_block(attention, qkv, context, block, is_decoder), blocks, parallel)
-    return context
-
-
 def project_qkv(hidden, weight, bias, out):  # (rows, hidden) -> out (rows, 3 * all_head)
     xp = namespace(hidden)
     xp.matmul(hidden, weight.T, out=out)
@@ -215,21 +163,19 @@ def feed_forward(layer, hidden, out):  # (rows, hidden) -> out (rows, hidden)
     dense_residual_norm(inner, layer.output.dense, hidden, layer.output.LayerNorm, out)
 
 
-def encoder_layer(layer, fused_qkv, hidden, batch: PackedBatch, is_decoder: bool, parallel: bool):
-    """One layer on packed rows. Row-wise steps run on slices of rows, attention on blocks of
-    sequences; with ``parallel`` the slices and blocks are shared out among threads."""
+def encoder_layer(layer, fused_qkv, hidden, batch: PackedBatch, is_decoder: bool):
+    """One layer on packed rows, on this thread: the row-wise steps on all rows at once,
+    attention per block of equal-length sequences."""
     xp = namespace(hidden)
-    tokens = hidden.shape[0]
     qkv_weight, qkv_bias = fused_qkv
-    qkv = xp.empty((tokens, qkv_weight.shape[0]), dtype=hidden.dtype)  # (tokens, 3 * all_head)
-    for_row_slices(lambda a, b: project_qkv(hidden[a:b], qkv_weight, qkv_bias, qkv[a:b]), tokens, parallel)
-    context = attend(layer, qkv, batch, is_decoder, parallel)  # (tokens, all_head)
+    qkv = xp.empty((hidden.shape[0], qkv_weight.shape[0]), dtype=hidden.dtype)  # (tokens, 3 * all_head)
+    project_qkv(hidden, qkv_weight, qkv_bias, qkv)
+    context = attend(layer, qkv, batch, is_decoder)  # (tokens, all_head)
     output = layer.attention.output
     attention_output = xp.empty_like(hidden)
-    for_row_slices(lambda a, b: dense_residual_norm(context[a:b], output.dense, hidden[a:b], output.LayerNorm,
-                                                    attention_output[a:b]), tokens, parallel)
+    dense_residual_norm(context, output.dense, hidden, output.LayerNorm, attention_output)
     layer_output = xp.empty_like(hidden)
-    for_row_slices(lambda a, b: feed_forward(layer, attention_output[a:b], layer_output[a:b]), tokens, parallel)
+    feed_forward(layer, attention_output, layer_output)
     return layer_output
 
 
@@ -330,10 +276,15 @@ def sequence_groups(lengths: list, threads: int):
 
 
 def encode_rows(model, batch: PackedBatch, fused_layers: list, parallel: bool):  # -> (tokens, hidden)
-    """Embeddings and every encoder layer on a PackedBatch's rows."""
+    """Embeddings and every encoder layer on a PackedBatch's rows; with ``parallel`` the threads
+    share each layer by its weights (``tensor_parallel.py``)."""
     hidden = embed(model, batch, parallel).astype(model.dtype, copy=False)
     for layer, fused_qkv in zip(model.encoder.layer, fused_layers):
-        hidden = encoder_layer(layer, fused_qkv, hidden, batch, model.config.is_decoder, parallel)
+        if parallel:
+            hidden = tensor_parallel.encoder_layer(layer, fused_qkv, hidden, batch, model.config.is_decoder,
+                                                   num_threads())
+        else:
+            hidden = encoder_layer(layer, fused_qkv, hidden, batch, model.config.is_decoder)
     return hidden
 
 
@@ -355,7 +306,7 @@ def run_packed(model, batch: PackedBatch) -> PackedOutput:
     fused_layers = fused_layer_weights(model)
     groups = sequence_groups(batch.lengths, threads) if parallel else None
     with single_threaded_blas() if parallel else contextlib.nullcontext():
-        if groups is None:  # the threads (if any) share every step of every layer
+        if groups is None:  # the threads (if any) share each layer's heads and feed-forward columns
             hidden = encode_rows(model, batch, fused_layers, parallel)
         else:  # each thread runs whole groups of sequences through all the layers: no waiting
             hidden = xp.empty((tokens, model.config.hidden_size), dtype=model.dtype)

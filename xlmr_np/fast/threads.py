@@ -2,9 +2,9 @@
 
 NumPy's elementwise functions run on one core, and with the BLAS limited to one thread
 (``fast/blas.py``) so do matmuls. All of them release the GIL, so work split into independent
-pieces - groups of whole sequences run through every layer, or, within one layer, slices of rows
-of a (tokens, features) matrix and blocks of sequences for attention - runs in parallel on a
-small thread pool (``XLMR_NP_NUM_THREADS``, default: the cores this process
+pieces - groups of whole sequences run through every layer, or, within one layer, shares of its
+heads and feed-forward columns, or slices of rows of a (tokens, features) matrix - runs in
+parallel on a small thread pool (``XLMR_NP_NUM_THREADS``, default: the cores this process
 may use). Pieces are handed out as threads finish, so uneven pieces still balance.
 """
 
@@ -67,20 +67,8 @@ def for_each(function, items, parallel: bool = True):
         future.result()
 
 
-MAX_ROWS_PER_SLICE = 512
-"""Most rows in one slice of row-wise work: big enough for efficient matmuls, small enough that
-a slice's (rows, intermediate) feed-forward activation (6 MiB for the base model) stays in cache.
-Measured on 2 cores, 8x128 tokens: 256 rows ~10% slower, 1024 (one slice per thread) no faster."""
-
-
 def for_row_slices(function, rows: int, parallel: bool = True):
-    """Call ``function(start, stop)`` on equal slices covering ``range(rows)``, as many as a
-    multiple of the thread count, each at most ``MAX_ROWS_PER_SLICE`` rows; with
-    ``parallel=False`` once, on all rows."""
-    threads = num_threads()
-    if not parallel or threads == 1:
-        function(0, rows)
-        return
-    rounds = -(-rows // (threads * MAX_ROWS_PER_SLICE))  # ceil
-    step = -(-rows // (threads * rounds))
-    for_each(lambda start: function(start, min(start + step, rows)), range(0, rows, step))
+    """Call ``function(start, stop)`` on one slice of ``range(rows)`` per thread, of equal size;
+    with ``parallel=False`` once, on all rows."""
+    step = max(1, -(-rows // (num_threads() if parallel else 1)))  # ceil
+    for_each(lambda start: function(start, min(start + step, rows)), range(0, rows, step), parallel)
