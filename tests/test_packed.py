@@ -63,6 +63,11 @@ def test_padded_batch_paths_and_their_checks():
         model.encode_batch(ids, attention_mask=np.array([[1, 1, 1, 1, 1], [0, 0, 0, 0, 0]]))
     with pytest.raises(InputError, match="sequence 0: sequence of 19 tokens"):
         model.encode_batch(np.full((2, 19), 3), attention_mask=np.array([[1] * 19, [1] * 3 + [0] * 16]))
+    # a row's attended tokens must be one run: cut out, a hole would join tokens forward keeps apart
+    with pytest.raises(InputError, match="attention_mask row 1 has 2 separate runs of 1s"):
+        model.encode_batch(ids, attention_mask=np.array([[0, 1, 1, 1, 1], [1, 1, 0, 1, 1]]))
+    with pytest.raises(InputError, match=r"attention_mask holds 2.0 at position \(0, 4\)"):
+        model.encode_batch(ids, attention_mask=np.array([[1, 1, 1, 1, 2], [1, 1, 1, 1, 1]]))
 
 
 def test_packed_positions_restart_per_sequence():

@@ -7,7 +7,7 @@ cross-attention over an encoder's output (``add_cross_attention``) and a key/val
 
 from __future__ import annotations
 
-from ..backend import namespace, to_numpy
+from ..backend import namespace, to_backend
 from ..errors import InputError
 from .embeddings import XLMRobertaEmbeddings
 from .encoder import XLMRobertaEncoder
@@ -42,7 +42,8 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
         """Encode sequences of different lengths without padding them (the fast path).
 
         ``sequences``: a list of id lists / 1-D arrays, or a 2-D ``input_ids`` array with its
-        ``attention_mask`` (rows are cut to their attended tokens). Returns a ``PackedOutput``:
+        ``attention_mask`` of 0s and 1s (each row is cut to its attended tokens, which must be one
+        run: padding on the left or the right). Returns a ``PackedOutput``:
         ``last_hidden_state`` is a list of (length_i, hidden) arrays in input order and
         ``pooler_output`` a (batch, hidden) array. Same numbers as ``forward`` on each sequence
         (tests/test_packed.py); see docs/performance.md.
@@ -53,12 +54,23 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
             return encode_packed(self, id_sequences(sequences))
         name, xp = self.backend, self.xp
         ids = as_backend_array(sequences, "input_ids", name, "int")
-        mask = as_backend_array(attention_mask, "attention_mask", name, "int")
         check_ndim(ids, "input_ids", (2,), "2-D (batch, sequence) when attention_mask is given")
-        check_same_shape(mask, "attention_mask", ids.shape, "input_ids")
-        kept = mask != 0  # (batch, seq)
-        counts = to_numpy(xp.sum(kept, axis=1)).tolist()  # attended tokens per row
+        # The mask is read on the host (no device operations, one transfer at most)
+        host_mask = as_backend_array(attention_mask, "attention_mask", "numpy", "int")
+        check_same_shape(host_mask, "attention_mask", ids.shape, "input_ids")
+        check_binary(host_mask, "attention_mask")
+        host_kept = host_mask != 0  # (batch, seq)
+        counts = host_kept.sum(axis=1).tolist()  # attended tokens per row
+        # A row is cut to its attended tokens, which must be one run: a hole would join tokens that
+        # forward keeps apart by position.
+        runs = (host_kept[:, :1].sum(axis=1) + (host_kept[:, 1:] & ~host_kept[:, :-1]).sum(axis=1)).tolist()
+        holed = next((row for row, count in enumerate(runs) if count > 1), None)
+        if holed is not None:
+            raise InputError(f"attention_mask row {holed} has {runs[holed]} separate runs of 1s; encode_batch "
+                             f"cuts each row to one run of attended tokens (padding on the left or the right), "
+                             f"so a mask with holes needs forward")
         full = all(count == ids.shape[1] for count in counts)
+        kept = None if full else to_backend(host_kept, name)  # (batch, seq) bool
         # ids under the mask only (padding may hold anything), named by (row, column) of input_ids
         check_ids(ids if full else xp.where(kept, ids, 0), "input_ids", self.config.vocab_size, "vocab_size")
         tokens = xp.reshape(ids, (-1,)) if full else ids[kept]  # every attended id, row after row
