@@ -127,10 +127,13 @@ def test_three_dimensional_mask_matches_reference(small_pair):
     compare_outputs(actual, expected, "3-D mask")
 
 
-@pytest.mark.parametrize("position_embedding_type", ["absolute", "relative_key_query"])
-def test_pruned_heads_match_reference(tmp_path, position_embedding_type):
+@pytest.mark.parametrize("position_embedding_type, second_plan", [
+    ("absolute", {0: [0, 1]}), ("relative_key_query", {0: [0, 1]}),
+    ("absolute", {1: [1, 2, 3]}),  # every head of layer 1: its attention output is the dense bias
+])
+def test_pruned_heads_match_reference(tmp_path, position_embedding_type, second_plan):
     """prune_heads removes the same rows and columns as the reference, and the pruned model
-    round-trips through save_pretrained on both sides."""
+    round-trips through save_pretrained on both sides; encode_batch agrees."""
     config = dict(vocab_size=50, hidden_size=24, num_hidden_layers=2, num_attention_heads=4,
                   intermediate_size=20, max_position_embeddings=20,
                   position_embedding_type=position_embedding_type)
@@ -139,8 +142,8 @@ def test_pruned_heads_match_reference(tmp_path, position_embedding_type):
     plan = {0: [1, 3], 1: [0]}
     reference.prune_heads(plan)
     model.prune_heads(plan)
-    model.prune_heads({0: [0, 1]})  # a second call removes only head 0 more, as in the reference
-    reference.prune_heads({0: [0, 1]})
+    model.prune_heads(second_plan)  # a second call removes only the heads still there, as in the reference
+    reference.prune_heads(second_plan)
     ids = np.random.default_rng(2).integers(3, 50, size=(2, 5))
     actual, expected = run_both(model, reference, input_ids=ids, output_attentions=True)
     compare_outputs(actual, expected, "pruned")
@@ -151,6 +154,9 @@ def test_pruned_heads_match_reference(tmp_path, position_embedding_type):
     reference.save_pretrained(tmp_path / "theirs", safe_serialization=True)
     ours = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path / "theirs")
     assert_close(ours(ids).last_hidden_state, actual.last_hidden_state, "pruned, reloaded by xlmr_np")
+    packed = model.encode_batch(list(ids))
+    for row in range(len(ids)):
+        assert_close(packed.last_hidden_state[row], actual.last_hidden_state[row], "pruned, encode_batch")
 
 
 @pytest.mark.parametrize("plan, words", [

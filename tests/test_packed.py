@@ -214,7 +214,7 @@ def test_tensor_parallel_shares_cover_every_head_once(count, parts):
 
 @pytest.mark.parametrize("threads_", ["4", "3"])
 def test_weight_shares_with_pruned_heads_and_more_threads_than_heads(monkeypatch, threads_):
-    """Layers pruned to 1 and 2 of 3 heads, shared by 3 or 4 threads (some get no head); a long
+    """Layers pruned to 1, 0 and 2 of 3 heads, shared by 3 or 4 threads (some get no head); a long
     sequence beside short ones, so the groups are refused and the threads share the weights."""
     if not blas.blas_threads_controllable():
         pytest.fail("NumPy's BLAS here is not an OpenBLAS whose threads can be set")
@@ -226,7 +226,7 @@ def test_weight_shares_with_pruned_heads_and_more_threads_than_heads(monkeypatch
     config = xlmr_np.XLMRobertaConfig(vocab_size=60, hidden_size=24, num_hidden_layers=3, num_attention_heads=3,
                                       intermediate_size=10, max_position_embeddings=60)
     model = xlmr_np.XLMRobertaModel(config, seed=5)
-    model.prune_heads({0: [0, 2], 2: [1]})
+    model.prune_heads({0: [0, 2], 1: [0, 1, 2], 2: [1]})
     rng = np.random.default_rng(1)
     sequences = [rng.integers(3, 60, size=n) for n in (40, 3, 2)]
     out = model.encode_batch(sequences)

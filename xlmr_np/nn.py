@@ -7,6 +7,8 @@ is the attribute path to it, and equals the checkpoint key. That is all the mach
 
 from __future__ import annotations
 
+import math
+
 from . import backend
 from .backend import namespace
 
@@ -86,7 +88,7 @@ class Linear(Module):
 
     def forward(self, x):  # (..., in_features) -> (..., out_features)
         xp = namespace(x)
-        flat = xp.reshape(x, (-1, x.shape[-1]))  # (tokens, in)
+        flat = xp.reshape(x, (math.prod(x.shape[:-1]), x.shape[-1]))  # (tokens, in); in may be 0 (all heads pruned)
         y = xp.matmul(flat, self.weight.T)  # (tokens, out)
         if self.bias is not None:
             y = y + self.bias

@@ -129,7 +129,8 @@ def match_prefix(tensors: dict, expected_keys, prefix: str) -> dict:
 def load_state_dict(model, tensors: dict, source: str) -> list[str]:
     """Put checkpoint tensors into ``model``; return the keys the checkpoint lacked.
 
-    Missing keys outside the model's optional heads raise ``CheckpointError`` listing them;
+    Missing keys outside the model's optional heads raise ``CheckpointError`` listing them (a
+    zero-element parameter may be missing: it holds no values);
     missing head keys are returned for the caller to initialise (with a warning). Keys the model
     does not have are listed in a warning. Shapes must match exactly.
     """
@@ -141,7 +142,10 @@ def load_state_dict(model, tensors: dict, source: str) -> list[str]:
     ignored = set(model.tied_checkpoint_keys)
     unexpected = sorted(key for key in tensors
                         if key not in expected and key not in ignored and not key.endswith(BUFFER_SUFFIXES))
-    missing = [key for key in expected if key not in tensors]
+    # A zero-element tensor (a layer with every head pruned) holds no values; transformers'
+    # save_pretrained writes only one of them (they all have data pointer 0, so it takes them for
+    # one shared tensor and drops the others' names).
+    missing = [key for key in expected if key not in tensors and expected[key].size > 0]
     required = [key for key in missing if not key.startswith(model.optional_prefixes)]
     if required:
         shown = ", ".join(required[:20]) + (f" and {len(required) - 20} more" if len(required) > 20 else "")
