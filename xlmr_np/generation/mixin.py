@@ -24,14 +24,10 @@ import numbers
 
 from ..backend import backend_of, default_rng, namespace, to_backend, to_numpy
 from ..errors import InputError
-from ..modeling.validation import check_ids, check_position_limit
+from ..modeling.validation import check_ids, check_position_limit, is_int
 from .beam_scorer import BeamSearchScorer
 from .logits_processing import sampling_warpers
 from .search import beam_search, greedy_search, sample
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _host_array(value, name: str):
@@ -77,7 +73,7 @@ class GenerationMixin:
             pad_token_id = config.pad_token_id
         if pad_token_id is None and eos_token_ids is not None:
             pad_token_id = eos_token_ids[0]  # the reference's fallback for open-ended generation
-        if pad_token_id is not None and (not _is_int(pad_token_id) or not 0 <= pad_token_id < config.vocab_size):
+        if pad_token_id is not None and (not is_int(pad_token_id) or not 0 <= pad_token_id < config.vocab_size):
             raise InputError(f"pad_token_id={pad_token_id!r} must be an id in [0, vocab_size={config.vocab_size})")
         self._check_settings(max_new_tokens, do_sample, temperature, top_k, top_p, num_beams, length_penalty,
                              early_stopping, seed)
@@ -138,23 +134,23 @@ class GenerationMixin:
             return None
         ids = [eos_token_id] if not isinstance(eos_token_id, (list, tuple)) else list(eos_token_id)
         for value in ids:
-            if not _is_int(value) or not 0 <= value < self.config.vocab_size:
+            if not is_int(value) or not 0 <= value < self.config.vocab_size:
                 raise InputError(f"eos_token_id={eos_token_id!r} must be an id (or ids) in "
                                  f"[0, vocab_size={self.config.vocab_size})")
         return [int(value) for value in ids] or None
 
     def _check_settings(self, max_new_tokens, do_sample, temperature, top_k, top_p, num_beams,
                         length_penalty, early_stopping, seed):
-        if not _is_int(max_new_tokens) or max_new_tokens < 1:
+        if not is_int(max_new_tokens) or max_new_tokens < 1:
             raise InputError(f"max_new_tokens={max_new_tokens!r} must be an integer >= 1")
-        if not _is_int(num_beams) or num_beams < 1:
+        if not is_int(num_beams) or num_beams < 1:
             raise InputError(f"num_beams={num_beams!r} must be an integer >= 1 (1 means no beam search)")
         if not isinstance(do_sample, bool):
             raise InputError(f"do_sample={do_sample!r} must be True or False")
         if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not temperature > 0:
             raise InputError(f"temperature={temperature!r} must be a number > 0 (for greedy decoding "
                              f"use do_sample=False)")
-        if top_k is not None and (not _is_int(top_k) or top_k < 0):
+        if top_k is not None and (not is_int(top_k) or top_k < 0):
             raise InputError(f"top_k={top_k!r} must be an integer >= 0 (0 or None: no top-k filtering)")
         if isinstance(top_p, bool) or not isinstance(top_p, numbers.Real) or not 0.0 <= top_p <= 1.0:
             raise InputError(f"top_p={top_p!r} must be a number in [0, 1]")
@@ -162,7 +158,7 @@ class GenerationMixin:
             raise InputError(f"length_penalty={length_penalty!r} must be a number")
         if early_stopping not in (True, False, "never"):
             raise InputError(f"early_stopping={early_stopping!r} must be True, False or 'never'")
-        if seed is not None and (not _is_int(seed) or seed < 0):
+        if seed is not None and (not is_int(seed) or seed < 0):
             raise InputError(f"seed={seed!r} must be an integer >= 0 or None")
 
     def _check_length(self, prompt_len: int, max_new_tokens: int):

@@ -8,7 +8,6 @@ and we load theirs. Tutorial 07 goes through the checkpoint keys.
 from __future__ import annotations
 
 import json
-import numbers
 import os
 import warnings
 
@@ -21,6 +20,7 @@ from ..configuration import XLMRobertaConfig
 from ..errors import CheckpointError, ConfigError, InputError
 from ..fast.threads import for_each
 from ..nn import Embedding, LayerNorm, Linear, Module, matmul_layout
+from .validation import is_int
 
 DTYPES = ("float32", "float64", "float16")
 
@@ -38,7 +38,7 @@ def parse_size(size) -> int:
     units = {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "KB": 10**3, "MB": 10**6, "GB": 10**9, "B": 1}
     unit = next((unit for unit in units if text.endswith(unit)), "")  # "" : a plain number of bytes
     try:
-        number = size if is_index(size) else int(float(text[: len(text) - len(unit)]) * units.get(unit, 1))
+        number = size if is_int(size) else int(float(text[: len(text) - len(unit)]) * units.get(unit, 1))
     except (ValueError, OverflowError):
         number = None
     if number is None or number < 1:
@@ -152,12 +152,12 @@ class XLMRobertaPreTrainedModel(Module):
         """Remove attention heads, ``{layer: [head, ...]}``, and record them in the config."""
         config = self.config
         for layer, heads in heads_to_prune.items():  # all checked before anything changes
-            if not is_index(layer) or not 0 <= layer < config.num_hidden_layers:
+            if not is_int(layer) or not 0 <= layer < config.num_hidden_layers:
                 raise InputError(f"prune_heads: layer {layer!r} does not exist; the model has layers "
                                  f"0..{config.num_hidden_layers - 1}")
             if not isinstance(heads, (list, tuple, set)):
                 raise InputError(f"prune_heads: layer {layer} needs a list of head indices, got {heads!r}")
-            bad = [head for head in heads if not is_index(head) or not 0 <= head < config.num_attention_heads]
+            bad = [head for head in heads if not is_int(head) or not 0 <= head < config.num_attention_heads]
             if bad:
                 raise InputError(f"prune_heads: layer {layer} has no head {bad[0]!r}; heads are "
                                  f"0..{config.num_attention_heads - 1}")
@@ -239,10 +239,6 @@ class XLMRobertaPreTrainedModel(Module):
                  "weight_map": dict(sorted(weight_map.items()))}
         with open(os.path.join(directory, WEIGHTS_INDEX_NAME), "w", encoding="utf-8") as handle:
             json.dump(index, handle, indent=2)
-
-
-def is_index(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _module_prefixes(keys):

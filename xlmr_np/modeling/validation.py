@@ -14,6 +14,11 @@ from ..backend import namespace, to_backend
 from ..errors import InputError
 
 
+def is_int(value) -> bool:
+    """A Python or NumPy integer, not a bool (an index, count or seed given as an argument)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def as_backend_array(value, name: str, backend_name: str, kind: str, dtype=None):
     """Convert ``value`` (list, NumPy or CuPy array) to the model's backend; ``kind`` is 'int' or 'float'."""
     if value is None:
