@@ -208,3 +208,23 @@ def test_return_dict_false_gives_tuple(tmp_path):
     assert len(as_tuple) == 2
     np.testing.assert_array_equal(as_tuple[0], output["last_hidden_state"])
     np.testing.assert_array_equal(as_tuple[1], output[1])
+
+
+def test_return_dict_false_decoder_tuple_is_the_reference_order(tmp_path):
+    """A decoder's tuple is (last_hidden_state, pooler_output, past_key_values, hidden_states,
+    attentions, cross_attentions), as the reference's: the cache before the hidden states, unlike
+    the output class's field order; without a pooler its place holds None."""
+    config = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=20, max_position_embeddings=20, is_decoder=True, add_cross_attention=True)
+    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+    rng = np.random.default_rng(3)
+    inputs = dict(input_ids=rng.integers(3, 50, size=(2, 5)), use_cache=True, output_hidden_states=True,
+                  output_attentions=True, return_dict=False,
+                  encoder_hidden_states=rng.standard_normal((2, 3, 16)).astype(np.float32))
+    actual, expected = run_both(model, reference, **inputs)
+    assert len(actual) == len(expected) == 6
+    for index, (ours, theirs) in enumerate(zip(actual, expected)):
+        assert_close(ours, theirs, f"decoder tuple item {index}")
+    headless = xlmr_np.XLMRobertaModel(model.config, add_pooling_layer=False)
+    assert headless(**inputs)[1] is None and len(headless(**inputs)) == 6

@@ -125,11 +125,16 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
             raise InputError("non-finite values (NaN or inf) first appear in the pooler output "
                              "(do the pooler weights hold NaN or inf?)")
 
-        output = BaseModelOutputWithPoolingAndCrossAttentions(
+        if not return_dict:
+            # The reference's tuple: the cache comes before the hidden states (the output class
+            # lists them the other way round), and the pooler's place is kept even when it is None.
+            rest = (encoder_outputs.past_key_values, encoder_outputs.hidden_states,
+                    encoder_outputs.attentions, encoder_outputs.cross_attentions)
+            return (sequence_output, pooled_output) + tuple(value for value in rest if value is not None)
+        return BaseModelOutputWithPoolingAndCrossAttentions(
             last_hidden_state=sequence_output, pooler_output=pooled_output,
             hidden_states=encoder_outputs.hidden_states, past_key_values=encoder_outputs.past_key_values,
             attentions=encoder_outputs.attentions, cross_attentions=encoder_outputs.cross_attentions)
-        return output if return_dict else output.to_tuple()
 
     def prepare_inputs(self, input_ids, attention_mask, token_type_ids, position_ids, head_mask,
                        inputs_embeds, encoder_hidden_states, encoder_attention_mask, past_key_values):
