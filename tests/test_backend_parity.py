@@ -86,9 +86,10 @@ def test_cached_decoding(moved_from_pretrained, tmp_path_factory):
     modeling_tests.test_cached_decoding_equals_full_sequence(tmp_path_factory)
 
 
-@pytest.mark.parametrize("position_embedding_type", ["absolute", "relative_key_query"])
-def test_pruned_heads(moved_from_pretrained, tmp_path, position_embedding_type):
-    modeling_tests.test_pruned_heads_match_reference(tmp_path, position_embedding_type)
+@pytest.mark.parametrize("position_embedding_type, second_plan", [
+    ("absolute", {0: [0, 1]}), ("relative_key_query", {0: [0, 1]}), ("absolute", {1: [1, 2, 3]})])
+def test_pruned_heads(moved_from_pretrained, tmp_path, position_embedding_type, second_plan):
+    modeling_tests.test_pruned_heads_match_reference(tmp_path, position_embedding_type, second_plan)
 
 
 @pytest.mark.parametrize("name", ["masked_lm", "causal_lm", "sequence_classification", "multiple_choice",
