@@ -228,3 +228,22 @@ def test_return_dict_false_decoder_tuple_is_the_reference_order(tmp_path):
         assert_close(ours, theirs, f"decoder tuple item {index}")
     headless = xlmr_np.XLMRobertaModel(model.config, add_pooling_layer=False)
     assert headless(**inputs)[1] is None and len(headless(**inputs)) == 6
+
+
+def test_rows_padded_past_the_position_table_match_reference(small_pair):
+    """Positions count only ids that are not padding, so a batch padded wider than the table
+    (max_position_embeddings=20: 18 tokens) runs when each row's tokens fit, as in the reference;
+    a row with too many tokens is still refused."""
+    model, reference = small_pair
+    rng = np.random.default_rng(4)
+    ids = np.ones((2, 24), dtype=np.int64)  # pad_token_id = 1
+    ids[0, :10] = rng.integers(3, 50, size=10)
+    ids[1, :18] = rng.integers(3, 50, size=18)
+    mask = (ids != 1).astype(np.int64)
+    # token_type_ids given: the reference's default (a buffer of max_position_embeddings zeros)
+    # is too short for 24 columns
+    actual, expected = run_both(model, reference, input_ids=ids, attention_mask=mask, token_type_ids=np.zeros_like(ids))
+    compare_outputs(actual, expected, "padded past the table")
+    ids[0, :19] = rng.integers(3, 50, size=19)
+    with pytest.raises(xlmr_np.InputError, match="sequence of 19 tokens is too long"):
+        model(ids)

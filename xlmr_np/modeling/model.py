@@ -159,7 +159,15 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
 
         past_key_values, past_length = self.check_past(past_key_values, shape[0])
         if position_ids is None:
-            check_position_limit(config, shape[1], past_length, input_ids is not None)
+            try:
+                check_position_limit(config, shape[1], past_length, input_ids is not None)
+            except InputError:
+                if input_ids is None or config.position_embedding_type != "absolute":
+                    raise
+                # Positions count only the ids that are not padding (the reference's rule), so a row
+                # padded past the position table still fits when its tokens do.
+                tokens = int(self.xp.max(self.xp.sum(input_ids != config.pad_token_id, axis=1)))
+                check_position_limit(config, tokens, past_length, True)
         else:
             position_ids = as_backend_array(position_ids, "position_ids", name, "int")
             if position_ids.ndim == 1 and position_ids.shape[0] == shape[1]:  # one row for the whole batch
