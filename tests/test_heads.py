@@ -419,3 +419,38 @@ def test_multi_label_needs_float_labels(models):
             model(input_ids=IDS, labels=np.zeros((2, 3), np.int8))
     finally:
         model.config.problem_type = None
+
+
+def assert_nested_close(actual, expected, what):
+    """Tuples of arrays (hidden states, attentions, a cache of per-layer tuples) item by item."""
+    if isinstance(expected, (tuple, list)):
+        assert isinstance(actual, (tuple, list)) and len(actual) == len(expected), (what, len(actual), len(expected))
+        for index, (a, e) in enumerate(zip(actual, expected)):
+            assert_nested_close(a, e, f"{what}[{index}]")
+    else:
+        assert_close(actual, to_numpy(expected), what)
+
+
+@pytest.mark.parametrize("cls_name", [name for name, _ in HEAD_CLASSES])
+def test_tuple_outputs_of_a_decoder_config_match_reference(tmp_path, cls_name):
+    """return_dict=False gives the reference's tuple: loss, the head's outputs, then the encoder's
+    cache (a decoder config caches by default, even for a classifier), hidden states, attentions."""
+    config = dict(SMALL, is_decoder=True, num_labels=2 if "QuestionAnswering" in cls_name else 3)
+    reference = reference_checkpoint(tmp_path, getattr(transformers, cls_name), config)
+    model = load(cls_name, tmp_path)
+    rng = np.random.default_rng(7)
+    ids, mask = random_batch(rng, 2, 6, config["vocab_size"])
+    inputs = dict(input_ids=ids, attention_mask=mask, output_hidden_states=True, output_attentions=True,
+                  return_dict=False)
+    if cls_name == "XLMRobertaForMultipleChoice":
+        inputs.update(input_ids=np.stack([ids, ids[::-1]]), attention_mask=np.stack([mask, mask[::-1]]),
+                      labels=np.array([0, 1]))
+    elif cls_name == "XLMRobertaForQuestionAnswering":
+        inputs.update(start_positions=np.array([1, 2]), end_positions=np.array([3, 9]))
+    elif cls_name == "XLMRobertaForSequenceClassification":
+        inputs.update(labels=np.array([0, 2]))
+    elif cls_name != "XLMRobertaForCausalLM":  # causal LM: no labels, so the cache is kept
+        inputs.update(labels=token_labels(rng, ids.shape, 3 if "Token" in cls_name else config["vocab_size"]))
+    actual, expected = run_both(model, reference, **inputs)
+    assert isinstance(actual, tuple)
+    assert_nested_close(actual, expected, f"{cls_name} tuple")

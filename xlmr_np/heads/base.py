@@ -17,3 +17,14 @@ class XLMRobertaTaskModel(XLMRobertaPreTrainedModel):
         super().to(backend_name, dtype)
         self.roberta.dtype = self.dtype
         return self
+
+
+def reference_tuple(loss, head_outputs: tuple, encoder_outputs) -> tuple:
+    """What a task model returns with ``return_dict=False``, as in the reference: the loss when
+    there is one, the head's own outputs, then what the encoder returned besides its last hidden
+    state and pooler output - the cache (a decoder config), hidden states, attentions and
+    cross-attentions, those that are set. (The output classes have no cache field, so the tuple
+    can hold more than the class.)"""
+    rest = (encoder_outputs.past_key_values, encoder_outputs.hidden_states, encoder_outputs.attentions,
+            encoder_outputs.cross_attentions)
+    return ((loss,) if loss is not None else ()) + head_outputs + tuple(value for value in rest if value is not None)

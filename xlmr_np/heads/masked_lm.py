@@ -15,7 +15,7 @@ from ..activations import gelu
 from ..nn import LayerNorm, Linear, Module
 from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
-from .base import XLMRobertaTaskModel
+from .base import XLMRobertaTaskModel, reference_tuple
 from .labels import token_class_ids
 from .outputs import MaskedLMOutput
 
@@ -108,4 +108,4 @@ class XLMRobertaForMaskedLM(TiedLMHeadMixin, XLMRobertaTaskModel):
 
         output = MaskedLMOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
                                 attentions=outputs.attentions)
-        return output if return_dict else output.to_tuple()
+        return output if return_dict else reference_tuple(loss, (logits,), outputs)

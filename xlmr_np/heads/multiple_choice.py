@@ -12,7 +12,7 @@ from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
 from ..modeling.validation import as_backend_array
 from ..nn import Dropout, Linear
-from .base import XLMRobertaTaskModel
+from .base import XLMRobertaTaskModel, reference_tuple
 from .labels import class_ids
 from .outputs import MultipleChoiceModelOutput
 
@@ -76,4 +76,4 @@ class XLMRobertaForMultipleChoice(XLMRobertaTaskModel):
 
         output = MultipleChoiceModelOutput(loss=loss, logits=reshaped_logits,
                                            hidden_states=outputs.hidden_states, attentions=outputs.attentions)
-        return output if return_dict else output.to_tuple()
+        return output if return_dict else reference_tuple(loss, (reshaped_logits,), outputs)

@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
 from ..nn import Linear
-from .base import XLMRobertaTaskModel
+from .base import XLMRobertaTaskModel, reference_tuple
 from .labels import integer_labels
 from .outputs import QuestionAnsweringModelOutput
 
@@ -57,4 +57,4 @@ class XLMRobertaForQuestionAnswering(XLMRobertaTaskModel):
 
         output = QuestionAnsweringModelOutput(loss=loss, start_logits=start_logits, end_logits=end_logits,
                                               hidden_states=outputs.hidden_states, attentions=outputs.attentions)
-        return output if return_dict else output.to_tuple()
+        return output if return_dict else reference_tuple(loss, (start_logits, end_logits), outputs)

@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..losses import bce_with_logits, cross_entropy, mse
 from ..modeling.model import XLMRobertaModel
 from ..nn import Dropout, Linear, Module
-from .base import XLMRobertaTaskModel
+from .base import XLMRobertaTaskModel, reference_tuple
 from .labels import class_ids, read_labels, real_targets
 from .outputs import SequenceClassifierOutput
 
@@ -73,7 +73,7 @@ class XLMRobertaForSequenceClassification(XLMRobertaTaskModel):
         loss = self.loss(logits, labels) if labels is not None else None
         output = SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
                                           attentions=outputs.attentions)
-        return output if return_dict else output.to_tuple()
+        return output if return_dict else reference_tuple(loss, (logits,), outputs)
 
     def loss(self, logits, labels):
         """The loss of ``config.problem_type``; when unset, the inferred type is recorded in the

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
 from ..nn import Dropout, Linear
-from .base import XLMRobertaTaskModel
+from .base import XLMRobertaTaskModel, reference_tuple
 from .labels import token_class_ids
 from .outputs import TokenClassifierOutput
 from .sequence_classification import classifier_dropout_probability
@@ -40,4 +40,4 @@ class XLMRobertaForTokenClassification(XLMRobertaTaskModel):
 
         output = TokenClassifierOutput(loss=loss, logits=logits, hidden_states=outputs.hidden_states,
                                        attentions=outputs.attentions)
-        return output if return_dict else output.to_tuple()
+        return output if return_dict else reference_tuple(loss, (logits,), outputs)
