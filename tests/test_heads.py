@@ -431,6 +431,7 @@ def assert_nested_close(actual, expected, what):
         assert_close(actual, to_numpy(expected), what)
 
 
+@pytest.mark.filterwarnings("ignore:If you want to use XLMRobertaForMaskedLM")  # the decoder config, on purpose
 @pytest.mark.parametrize("cls_name", [name for name, _ in HEAD_CLASSES])
 def test_tuple_outputs_of_a_decoder_config_match_reference(tmp_path, cls_name):
     """return_dict=False gives the reference's tuple: loss, the head's outputs, then the encoder's
