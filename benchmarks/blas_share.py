@@ -142,7 +142,7 @@ def breakdown(model, ids, runs: int = 5):
     wall seconds and CPU seconds per step."""
     from xlmr_np.fast import packed, packed_attention, tensor_parallel
 
-    labels = {"bias_gelu_": "GELU", "softmax_": "softmax", "bias_residual_layer_norm_": "LayerNorm (+ bias, residual)",
+    labels = {"bias_activation_": "GELU", "softmax_": "softmax", "bias_residual_layer_norm_": "LayerNorm (+ bias, residual)",
               "batched_matmul": "attention matmuls"}
     # each step wrapped where the fast path's modules call it
     originals = {(module, name): getattr(module, name) for module in (packed, packed_attention, tensor_parallel)

@@ -6,6 +6,7 @@ hands over to the fused kernels of ``cuda_kernels.py`` (one to four kernel launc
 """
 
 from .. import backend
+from ..activations import gelu
 from ..backend import backend_of, namespace
 from . import cuda_kernels
 
@@ -54,6 +55,15 @@ def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
         block = x[start:start + rows]
         block += bias
         gelu_float32_(block, [array[:block.shape[0]] for array in scratch])
+
+
+def bias_activation_(x, bias, activation):  # (rows, features) -> the same, activated
+    """activation(x + bias): GELU in place (``bias_gelu_``), any other activation on the sum."""
+    if activation is gelu:
+        bias_gelu_(x, bias)
+        return x
+    x += bias
+    return activation(x)
 
 
 def gelu_exact_(x):  # (rows, features), in place

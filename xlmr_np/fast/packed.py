@@ -20,14 +20,13 @@ import itertools
 import math
 from typing import Any
 
-from ..activations import gelu
 from ..backend import namespace
 from ..errors import InputError
 from ..modeling.outputs import ModelOutput
 from ..modeling.validation import as_backend_array, check_ids, check_position_limit, first_out_of_range
 from . import tensor_parallel
 from .blas import blas_threads_controllable, single_threaded_blas
-from .kernels import bias_gelu_, bias_residual_layer_norm_, layer_norm_
+from .kernels import bias_activation_, bias_residual_layer_norm_, layer_norm_
 from .packed_attention import attend
 from .threads import for_each, for_row_slices, num_threads
 
@@ -154,12 +153,7 @@ def feed_forward(layer, hidden, out):  # (rows, hidden) -> out (rows, hidden)
     dense = layer.intermediate.dense
     xp = namespace(hidden)
     inner = xp.matmul(hidden, dense.weight.T)  # (rows, intermediate)
-    activation = layer.intermediate.intermediate_act_fn
-    if activation is gelu:
-        bias_gelu_(inner, dense.bias)
-    else:
-        inner += dense.bias
-        inner = activation(inner)
+    inner = bias_activation_(inner, dense.bias, layer.intermediate.intermediate_act_fn)
     dense_residual_norm(inner, layer.output.dense, hidden, layer.output.LayerNorm, out)
 
 

@@ -20,9 +20,8 @@ path by float rounding only (tests/test_packed.py).
 
 from __future__ import annotations
 
-from ..activations import gelu
 from ..backend import namespace
-from .kernels import bias_gelu_, bias_residual_layer_norm_
+from .kernels import bias_activation_, bias_residual_layer_norm_
 from .packed_attention import attend_block
 from .threads import for_each, for_row_slices
 
@@ -61,12 +60,7 @@ def feed_forward_share(layer, hidden, columns: tuple):
     xp = namespace(hidden)
     part = slice(*columns)
     inner = xp.matmul(hidden, dense.weight[part].T)  # (tokens, share of intermediate)
-    activation = layer.intermediate.intermediate_act_fn
-    if activation is gelu:
-        bias_gelu_(inner, dense.bias[part])
-    else:
-        inner += dense.bias[part]
-        inner = activation(inner)
+    inner = bias_activation_(inner, dense.bias[part], layer.intermediate.intermediate_act_fn)
     return xp.matmul(inner, output.weight[:, part].T)  # (tokens, hidden)
 
 

@@ -7,6 +7,7 @@ casts its inputs with its own ``dtype``, so a move to another dtype must reach i
 
 from __future__ import annotations
 
+from ..modeling.outputs import encoder_tail
 from ..modeling.pretrained import XLMRobertaPreTrainedModel
 
 
@@ -25,6 +26,4 @@ def reference_tuple(loss, head_outputs: tuple, encoder_outputs) -> tuple:
     state and pooler output - the cache (a decoder config), hidden states, attentions and
     cross-attentions, those that are set. (The output classes have no cache field, so the tuple
     can hold more than the class.)"""
-    rest = (encoder_outputs.past_key_values, encoder_outputs.hidden_states, encoder_outputs.attentions,
-            encoder_outputs.cross_attentions)
-    return ((loss,) if loss is not None else ()) + head_outputs + tuple(value for value in rest if value is not None)
+    return ((loss,) if loss is not None else ()) + head_outputs + encoder_tail(encoder_outputs)

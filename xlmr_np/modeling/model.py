@@ -12,7 +12,7 @@ from ..errors import InputError
 from .embeddings import XLMRobertaEmbeddings
 from .encoder import XLMRobertaEncoder
 from .masks import extended_attention_mask, inverted_encoder_mask, layer_head_masks
-from .outputs import BaseModelOutputWithPoolingAndCrossAttentions
+from .outputs import BaseModelOutputWithPoolingAndCrossAttentions, encoder_tail
 from .pooler import XLMRobertaPooler
 from .pretrained import XLMRobertaPreTrainedModel
 from .validation import (as_backend_array, check_binary, check_finite, check_ids, check_ndim,
@@ -128,9 +128,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
         if not return_dict:
             # The reference's tuple: the cache comes before the hidden states (the output class
             # lists them the other way round), and the pooler's place is kept even when it is None.
-            rest = (encoder_outputs.past_key_values, encoder_outputs.hidden_states,
-                    encoder_outputs.attentions, encoder_outputs.cross_attentions)
-            return (sequence_output, pooled_output) + tuple(value for value in rest if value is not None)
+            return (sequence_output, pooled_output) + encoder_tail(encoder_outputs)
         return BaseModelOutputWithPoolingAndCrossAttentions(
             last_hidden_state=sequence_output, pooler_output=pooled_output,
             hidden_states=encoder_outputs.hidden_states, past_key_values=encoder_outputs.past_key_values,
@@ -186,8 +184,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                            "token_type_ids out" if config.type_vocab_size == 1 else "")
 
         attention_mask = as_backend_array(attention_mask, "attention_mask", name, "float")
-        check_finite(attention_mask, "attention_mask")
-        check_binary(attention_mask, "attention_mask")
+        check_binary(attention_mask, "attention_mask")  # NaN and inf included: they are not 0 or 1
         if attention_mask is not None:
             key_length = past_length + shape[1]
             expected = {2: (shape[0], key_length), 3: (shape[0], shape[1], key_length)}.get(attention_mask.ndim)
@@ -214,8 +211,7 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
         encoder_attention_mask = as_backend_array(encoder_attention_mask, "encoder_attention_mask",
                                                   name, "float")
         check_finite(encoder_hidden_states, "encoder_hidden_states", dtype)
-        check_finite(encoder_attention_mask, "encoder_attention_mask")
-        check_binary(encoder_attention_mask, "encoder_attention_mask")
+        check_binary(encoder_attention_mask, "encoder_attention_mask")  # NaN and inf included: they are not 0 or 1
         if encoder_hidden_states is not None:
             if not config.add_cross_attention:
                 raise InputError("encoder_hidden_states were passed, but the model has no "

@@ -10,6 +10,13 @@ import dataclasses
 from typing import Any
 
 
+def encoder_tail(output) -> tuple:
+    """What the reference's tuples (``return_dict=False``) carry after their leading outputs: the
+    cache, hidden states, attentions and cross-attentions of ``output``, those that are set."""
+    rest = (output.past_key_values, output.hidden_states, output.attentions, output.cross_attentions)
+    return tuple(value for value in rest if value is not None)
+
+
 class ModelOutput:
     """Base: attribute, key and index access over the fields that are not None."""
 
