@@ -161,3 +161,30 @@ def test_sequence_ids_out_of_range(unigram):
     assert encoding.sequence_ids(1) == [None, 0, None]
     with pytest.raises(InputError, match="batch_index=2"):
         encoding.sequence_ids(2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, cause",
+    [
+        (dict(padding="max_length", max_length=10**12), "max_length=1000000000000"),
+        (dict(padding="max_length", max_length=2**24 + 1, truncation=True), "max_length=16777217"),
+        (dict(padding=True, pad_to_multiple_of=10**12), "pad_to_multiple_of=1000000000000"),
+        (dict(padding="max_length", max_length=8, pad_to_multiple_of=2**25), "pad_to_multiple_of=33554432"),
+    ],
+)
+def test_padding_beyond_the_limit(unigram, kwargs, cause):
+    """transformers' slow tokenizer raises a bare MemoryError here and the fast one aborts the process."""
+    with pytest.raises(InputError, match=f"{cause} would make rows of .* limited to 16777216"):
+        unigram.ours(["a text", "another"], **kwargs)
+    with pytest.raises(InputError, match=cause):
+        unigram.ours("a text", **kwargs)
+
+
+def test_padding_limit_leaves_long_rows_and_big_limits_alone(unigram):
+    from xlmr_np.tokenization import padding
+
+    assert padding.target_length(padding.MAX_LENGTH, [3, 5], 2**24, None) == 2**24  # at the limit: fine
+    assert padding.target_length(padding.LONGEST, [2**24 + 3], None, 8) == 2**24 + 8  # rows already that long
+    assert padding.target_length(padding.MAX_LENGTH, [2**25], 2**24 + 1, None) == 2**24 + 1  # nothing to pad
+    # max_length far above any text without padding='max_length' only truncates: no padding, no limit.
+    assert unigram.ours("a text", truncation=True, max_length=10**12) == unigram.slow("a text", truncation=True, max_length=10**12)
