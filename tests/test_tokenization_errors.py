@@ -92,8 +92,19 @@ def test_truncation_that_cannot_fit(unigram):
         unigram.ours(short, long, truncation="only_first", max_length=6)
     with pytest.raises(InputError, match="only_second"):
         unigram.ours(long, short, truncation="only_second", max_length=6)
-    with pytest.raises(InputError, match="needs a text_pair"):
+    with pytest.raises(InputError, match="needs a text_pair: the text has 19 tokens, more than the 4"):
         unigram.ours(long, truncation="only_second", max_length=6)
+    with pytest.raises(Exception, match="Second sequence not provided"):  # the fast tokenizer raises too
+        unigram.fast(long, truncation="only_second", max_length=6)
+
+
+@pytest.mark.parametrize("overflow", [False, True])
+def test_only_second_without_a_pair_is_fine_while_the_text_fits(unigram, overflow):
+    """Both transformers tokenizers return the text as it is; only a text too long is an error."""
+    kwargs = dict(truncation="only_second", max_length=6, return_overflowing_tokens=overflow)
+    assert unigram.ours("a b", **kwargs)["input_ids"] == unigram.fast("a b", **kwargs)["input_ids"]
+    assert unigram.ours(["a b", "c"], **kwargs)["input_ids"] == unigram.fast(["a b", "c"], **kwargs)["input_ids"]
+    assert unigram.ours("a b", truncation="only_second", max_length=6) == unigram.slow("a b", truncation="only_second", max_length=6)
 
 
 def test_overflow_errors(unigram):

@@ -111,7 +111,13 @@ def select_rows(
         )
     budget = max_length - special_count
     if not is_pair and strategy == truncation_rules.ONLY_SECOND:
-        raise InputError("truncation='only_second' needs a text_pair")
+        # Nothing to cut from: fine while the text fits (both references return it), an error otherwise.
+        if first_length > budget:
+            raise InputError(
+                f"truncation='only_second' needs a text_pair: the text has {first_length} tokens, more than "
+                f"the {budget} that max_length={max_length} leaves besides special tokens"
+            )
+        return [(slice(0, first_length), None)]
     if not overflow:
         return [truncation_rules.truncate(first_length, second_length, budget, strategy, side)]
     if is_pair and strategy == truncation_rules.LONGEST_FIRST:
