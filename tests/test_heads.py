@@ -431,6 +431,30 @@ def assert_nested_close(actual, expected, what):
         assert_close(actual, to_numpy(expected), what)
 
 
+@pytest.mark.parametrize("cls_name", [name for name, _ in HEAD_CLASSES])
+def test_five_dimensional_head_mask_through_every_head_matches_reference(tmp_path, cls_name):
+    """Every task model hands head_mask to the encoder as is: a 5-D (layers, batch, heads, queries,
+    keys) mask, whose batch axis for multiple choice is the flattened batch * choices, as in the
+    reference; the attentions returned are the masked probabilities."""
+    config = dict(SMALL, is_decoder=cls_name == "XLMRobertaForCausalLM")
+    reference = reference_checkpoint(tmp_path, getattr(transformers, cls_name), config)
+    model = load(cls_name, tmp_path)
+    rng = np.random.default_rng(8)
+    ids, mask = random_batch(rng, 4, 6, config["vocab_size"], padding="left")
+    inputs = dict(input_ids=ids, attention_mask=mask, output_attentions=True)
+    if cls_name == "XLMRobertaForMultipleChoice":  # 2 questions x 2 choices, run as a batch of 4
+        inputs.update(input_ids=ids.reshape(2, 2, 6), attention_mask=mask.reshape(2, 2, 6))
+    inputs["head_mask"] = np.where(rng.random((2, 4, 2, 6, 6)) < 0.3, 0.0, rng.random((2, 4, 2, 6, 6)))
+    actual, expected = run_both(model, reference, **inputs)
+    for field in ("logits", "start_logits", "end_logits"):
+        if field in expected:
+            assert_close(actual[field], expected[field], f"{cls_name} {field} with a 5-D head_mask")
+    assert_close(actual.attentions, expected.attentions, f"{cls_name} attentions with a 5-D head_mask")
+    if cls_name == "XLMRobertaForMultipleChoice":
+        with pytest.raises(InputError, match=r"batch=4"):  # the mask's batch axis must be batch * choices
+            model(**{**inputs, "head_mask": np.ones((2, 2, 2, 6, 6))})
+
+
 @pytest.mark.filterwarnings("ignore:If you want to use XLMRobertaForMaskedLM")  # the decoder config, on purpose
 @pytest.mark.parametrize("cls_name", [name for name, _ in HEAD_CLASSES])
 def test_tuple_outputs_of_a_decoder_config_match_reference(tmp_path, cls_name):

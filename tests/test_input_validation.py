@@ -126,8 +126,11 @@ def test_encoder_attention_mask_shapes(decoder, encoder, mask, words):
         assert word in str(error.value), str(error.value)
 
 
-def test_head_mask_is_refused_after_pruning():
+def test_head_mask_with_every_head_is_refused_after_pruning():
+    """A pruned layer has fewer heads than num_attention_heads; a head axis of 1 still fits."""
     model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(**CONFIG))
     model.prune_heads({0: [1]})
-    with pytest.raises(InputError, match=r"heads were pruned \(config.pruned_heads=\{0: \[1\]\}\)"):
+    with pytest.raises(InputError, match=r"heads=1.*1 of num_attention_heads=2 heads after pruning "
+                                         r"\(config.pruned_heads=\{0: \[1\]\}\)"):
         model([[0, 5, 2]], head_mask=np.ones(2))
+    assert model([[0, 5, 2]], head_mask=np.ones((2, 1))).last_hidden_state.shape == (1, 3, 8)

@@ -247,3 +247,131 @@ def test_rows_padded_past_the_position_table_match_reference(small_pair):
     ids[0, :19] = rng.integers(3, 50, size=19)
     with pytest.raises(xlmr_np.InputError, match="sequence of 19 tokens is too long"):
         model(ids)
+
+
+# -- head_mask: every shape the reference accepts, and the ones it refuses -----------------------
+
+
+def head_mask_of(rng, shape):
+    """Random head mask values in [0, 1) with about a quarter of them 0 (heads switched off)."""
+    values = rng.random(shape).astype(np.float32)
+    return np.where(rng.random(shape) < 0.25, np.float32(0.0), values)
+
+
+@pytest.fixture(scope="module", params=["absolute", "relative_key"])
+def head_mask_pair(request, tmp_path_factory):
+    """An encoder of 2 layers x 3 heads, in xlmr_np and the reference."""
+    directory = tmp_path_factory.mktemp("head_mask")
+    config = dict(vocab_size=50, hidden_size=24, num_hidden_layers=2, num_attention_heads=3,
+                  intermediate_size=20, max_position_embeddings=20, position_embedding_type=request.param)
+    reference = reference_checkpoint(directory, ReferenceModel, config)
+    return xlmr_np.XLMRobertaModel.from_pretrained(directory), reference
+
+
+@pytest.mark.parametrize("shape", [
+    (3,), (1,), (2, 3), (2, 1), (4, 3),  # one mask for all layers, one per layer, extra rows unused
+    (2, 2, 3, 5, 5), (2, 1, 3, 1, 1), (2, 2, 1, 5, 1), (2, 1, 1, 1, 5), (2, 1, 1, 1, 1), (3, 2, 3, 1, 5),
+])
+def test_head_mask_shapes_match_reference(head_mask_pair, shape):
+    """(heads,), (layers, heads) and 5-D (layers, batch, heads, queries, keys) masks, any axis of
+    the 5-D one 1 to broadcast, multiply each layer's probabilities as in the reference; the
+    attentions returned are the masked ones."""
+    model, reference = head_mask_pair
+    rng = np.random.default_rng(len(shape) * 10 + shape[-1])
+    ids, mask = random_batch(rng, 2, 5, 50, padding="left")
+    actual, expected = run_both(model, reference, input_ids=ids, attention_mask=mask,
+                                head_mask=head_mask_of(rng, shape), output_attentions=True,
+                                output_hidden_states=True)
+    compare_outputs(actual, expected, f"head_mask {shape}")
+
+
+@pytest.mark.parametrize("shape, words", [
+    ((), ["head_mask has shape ()", "0-D masks are not accepted"]),
+    ((2, 3, 5), ["head_mask has shape (2, 3, 5)", "3-D masks are not accepted", "5-D (layers, batch, heads"]),
+    ((2, 2, 3, 5), ["4-D masks are not accepted"]),
+    ((2, 2, 3, 5, 5, 1), ["6-D masks are not accepted"]),
+    ((4,), ["head_mask has shape (4,)", "shape (1, 4, 1, 1)", "(batch=2, heads=3, queries=5, keys=5)"]),
+    ((2, 2), ["head_mask has shape (2, 2)", "layer 0's mask has shape (1, 2, 1, 1)"]),
+    ((1, 3), ["head_mask has shape (1, 3)", "1 layer masks", "num_hidden_layers=2"]),
+    ((1, 2, 3, 5, 5), ["1 layer masks", "num_hidden_layers=2"]),
+    ((2, 2, 3, 6, 5), ["shape (2, 3, 6, 5)", "queries=5", "every axis equal or 1"]),
+    ((2, 2, 3, 5, 4), ["shape (2, 3, 5, 4)", "keys=5"]),
+    ((2, 3, 3, 5, 5), ["shape (3, 3, 5, 5)", "batch=2"]),
+])
+def test_head_masks_the_reference_refuses_get_an_input_error(head_mask_pair, shape, words):
+    """The reference fails on these with an assert (3-D, 4-D, 6-D), an index error (too few layers)
+    or a broadcasting error; xlmr_np says which shape was given and what it must broadcast to."""
+    model, reference = head_mask_pair
+    ids = np.random.default_rng(0).integers(3, 50, size=(2, 5))
+    head_mask = np.ones(shape, dtype=np.float32)
+    with pytest.raises((AssertionError, IndexError, RuntimeError)), torch.no_grad():
+        reference(torch.tensor(ids), head_mask=torch.tensor(head_mask))
+    with pytest.raises(xlmr_np.InputError) as error:
+        model(ids, head_mask=head_mask)
+    for word in words:
+        assert word in str(error.value), str(error.value)
+
+
+def test_head_mask_on_a_pruned_model_matches_reference(tmp_path):
+    """After pruning, a head axis of 1 broadcasts over each layer's remaining heads (in 1-D, 2-D
+    and 5-D masks), as in the reference; a mask with num_attention_heads values no longer fits the
+    pruned layer and is refused with the layer's head count."""
+    config = dict(vocab_size=50, hidden_size=24, num_hidden_layers=2, num_attention_heads=4,
+                  intermediate_size=20, max_position_embeddings=20)
+    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+    reference.prune_heads({0: [1]})
+    model.prune_heads({0: [1]})
+    rng = np.random.default_rng(5)
+    ids = rng.integers(3, 50, size=(2, 5))
+    for shape in [(1,), (2, 1), (2, 1, 1, 1, 1), (2, 2, 1, 5, 5)]:
+        actual, expected = run_both(model, reference, input_ids=ids, head_mask=head_mask_of(rng, shape),
+                                    output_attentions=True)
+        compare_outputs(actual, expected, f"pruned, head_mask {shape}")
+    for shape in [(4,), (2, 4), (2, 1, 4, 1, 1)]:
+        with pytest.raises(RuntimeError), torch.no_grad():
+            reference(torch.tensor(ids), head_mask=torch.ones(shape))
+        with pytest.raises(xlmr_np.InputError) as error:
+            model(ids, head_mask=np.ones(shape))
+        for word in ["layer 0's mask has shape (1, 4, 1, 1)", "heads=3", "3 of num_attention_heads=4",
+                     "config.pruned_heads={0: [1]}", "a head axis of 1"]:
+            assert word in str(error.value), str(error.value)
+
+
+def test_head_mask_in_a_decoder_with_cross_attention_and_cache_matches_reference(tmp_path):
+    """A decoder applies each layer's mask to its self-attention and its cross-attention; with a
+    cache the probabilities are (batch, heads, new queries, cached + new keys), so a 5-D mask
+    follows those shapes. Outputs, both attentions and the cache match the reference."""
+    config = dict(vocab_size=50, hidden_size=24, num_hidden_layers=2, num_attention_heads=3,
+                  intermediate_size=20, max_position_embeddings=20, is_decoder=True, add_cross_attention=True)
+    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+    rng = np.random.default_rng(6)
+    ids = rng.integers(3, 50, size=(2, 4))
+    encoder = dict(encoder_hidden_states=rng.standard_normal((2, 4, 24)).astype(np.float32),
+                   encoder_attention_mask=np.array([[1, 1, 1, 1], [1, 1, 0, 0]]))
+    for shape in [(2, 2, 3, 3, 1), (2, 1, 3, 1, 1)]:  # 3 queries; 3 self-attention keys, 4 encoder keys
+        actual, expected = run_both(model, reference, input_ids=ids[:, :3], head_mask=head_mask_of(rng, shape),
+                                    output_attentions=True, use_cache=True, **encoder)
+        compare_outputs(actual, expected, f"decoder, head_mask {shape}")
+        assert_close(actual.cross_attentions, expected.cross_attentions, f"decoder, head_mask {shape} cross")
+    fits_self_only = np.ones((2, 2, 3, 3, 3), dtype=np.float32)
+    with pytest.raises(RuntimeError), torch.no_grad():
+        reference(torch.tensor(ids[:, :3]), head_mask=torch.tensor(fits_self_only),
+                  **{k: torch.tensor(v) for k, v in encoder.items()})
+    with pytest.raises(xlmr_np.InputError, match=r"layer 0's mask has shape \(2, 3, 3, 3\), which must broadcast "
+                                                 r"to its cross-attention probabilities \(batch=2, heads=3, "
+                                                 r"queries=3, keys=4\)"):
+        model(ids[:, :3], head_mask=fits_self_only, **encoder)
+    past, their_past = actual.past_key_values, expected.past_key_values
+    # the next token: 1 query, 3 cached + 1 new = 4 self-attention keys, as many as the encoder's
+    step_mask = head_mask_of(rng, (2, 2, 3, 1, 4))
+    with torch.no_grad():
+        theirs = reference(torch.tensor(ids[:, 3:]), past_key_values=their_past, head_mask=torch.tensor(step_mask),
+                           output_attentions=True, use_cache=True, **{k: torch.tensor(v) for k, v in encoder.items()})
+    ours = model(ids[:, 3:], past_key_values=past, head_mask=step_mask, output_attentions=True, use_cache=True,
+                 **encoder)
+    compare_outputs(ours, theirs, "cached step, head_mask (2, 2, 3, 1, 4)")
+    assert_close(ours.cross_attentions, theirs.cross_attentions, "cached step, head_mask cross")
+    with pytest.raises(xlmr_np.InputError, match=r"shape \(2, 3, 4, 1\).*queries=1"):
+        model(ids[:, 3:], past_key_values=past, head_mask=np.ones((2, 2, 3, 4, 1)), **encoder)

@@ -129,7 +129,7 @@ class XLMRobertaSelfAttention(Module):
         probs = softmax(scores).astype(value.dtype, copy=False)  # (batch, heads, q, k)
         probs = self.dropout(probs)
         if head_mask is not None:
-            probs = probs * head_mask  # (heads,) broadcast as (1, heads, 1, 1)
+            probs = probs * head_mask  # this layer's mask, broadcast to (batch, heads, q, k)
         context = self.merge_heads(xp.matmul(probs, value))  # (batch, q, hidden)
         return context, (probs if output_attentions else None), present
 

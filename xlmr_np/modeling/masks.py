@@ -42,12 +42,28 @@ def inverted_encoder_mask(encoder_attention_mask, dtype):
     return (1.0 - mask) * finfo_min(dtype)
 
 
+def layer_mask_shape(head_mask_shape):
+    """The shape of one layer's head mask, as it multiplies (batch, heads, q, k) probabilities.
+
+    (heads,) for every layer and a (layers, heads) row -> (1, heads, 1, 1); a 5-D
+    (layers, batch, heads, queries, keys) mask -> its 4-D entry as is.
+    """
+    if len(head_mask_shape) in (1, 2):
+        return (1, head_mask_shape[-1], 1, 1)
+    return tuple(head_mask_shape[1:])
+
+
 def layer_head_masks(head_mask, num_layers, dtype):
-    """Head mask (heads,) for every layer or (layers, heads) -> per layer (1, heads, 1, 1), or None."""
+    """Head mask (heads,), (layers, heads) or 5-D -> one 4-D mask per layer, or None.
+
+    Each layer's mask multiplies that layer's attention probabilities (and its cross-attention's)
+    with ordinary broadcasting; rows past ``num_layers`` are not used.
+    """
     if head_mask is None:
         return None
-    xp = namespace(head_mask)
     mask = head_mask.astype(dtype)
     if mask.ndim == 1:
-        mask = xp.broadcast_to(mask[None], (num_layers, mask.shape[0]))  # (layers, heads)
-    return [mask[layer][None, :, None, None] for layer in range(num_layers)]
+        return [mask[None, :, None, None]] * num_layers  # (1, heads, 1, 1) for every layer
+    if mask.ndim == 2:
+        mask = mask[:, None, :, None, None]  # (layers, 1, heads, 1, 1)
+    return [mask[layer] for layer in range(num_layers)]  # each (batch or 1, heads or 1, q or 1, k or 1)

@@ -11,7 +11,7 @@ from ..backend import namespace, to_backend
 from ..errors import InputError
 from .embeddings import XLMRobertaEmbeddings
 from .encoder import XLMRobertaEncoder
-from .masks import extended_attention_mask, inverted_encoder_mask, layer_head_masks
+from .masks import extended_attention_mask, inverted_encoder_mask, layer_head_masks, layer_mask_shape
 from .outputs import BaseModelOutputWithPoolingAndCrossAttentions, encoder_tail
 from .pooler import XLMRobertaPooler
 from .pretrained import XLMRobertaPreTrainedModel
@@ -196,15 +196,6 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
 
         head_mask = as_backend_array(head_mask, "head_mask", name, "float")
         check_finite(head_mask, "head_mask")
-        if head_mask is not None:
-            heads = config.num_attention_heads
-            if not ((head_mask.ndim == 1 and head_mask.shape[0] == heads)
-                    or (head_mask.ndim == 2 and head_mask.shape == (config.num_hidden_layers, heads))):
-                raise InputError(f"head_mask has shape {tuple(head_mask.shape)}; expected ({heads},) "
-                                 f"or (num_hidden_layers={config.num_hidden_layers}, {heads})")
-            if any(config.pruned_heads.values()):  # pruned layers have fewer heads than the mask's rows
-                raise InputError(f"head_mask has one value per head of num_attention_heads={heads}, but heads "
-                                 f"were pruned (config.pruned_heads={config.pruned_heads}); leave head_mask out")
 
         encoder_hidden_states = as_backend_array(encoder_hidden_states, "encoder_hidden_states", name,
                                                  "float", dtype)
@@ -239,8 +230,46 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                     raise InputError(f"past_key_values[{index}] holds {found}, but encoder_hidden_states has "
                                      f"{encoder_length}; pass the cache a forward with these encoder_hidden_states "
                                      f"and use_cache=True returned")
+        if head_mask is not None:
+            self.check_head_mask(head_mask, shape, past_length, encoder_hidden_states)
         return (input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds,
                 encoder_hidden_states, encoder_attention_mask, past_key_values, past_length)
+
+    def check_head_mask(self, head_mask, shape, past_length, encoder_hidden_states):
+        """Each layer's head mask must broadcast to that layer's attention probabilities.
+
+        Accepted as the reference accepts them: (heads,) for every layer, (layers, heads), or 5-D
+        (layers, batch, heads, queries, keys) with 1 on any axis to broadcast; heads count after
+        pruning, and a decoder applies the same mask to its cross-attention. A mask that would
+        broadcast the probabilities to a larger shape (a batch axis of 3 for one sequence) is
+        refused: it would change the shape of the output."""
+        config, layers = self.config, self.config.num_hidden_layers
+        given = tuple(head_mask.shape)
+        if head_mask.ndim not in (1, 2, 5):
+            raise InputError(f"head_mask has shape {given}; give (heads,) for every layer, (layers, heads), or "
+                             f"5-D (layers, batch, heads, queries, keys) with 1 on any axis to broadcast "
+                             f"({head_mask.ndim}-D masks are not accepted)")
+        if head_mask.ndim != 1 and given[0] < layers:
+            raise InputError(f"head_mask has shape {given}: its first axis holds {given[0]} layer masks, but the "
+                             f"model has num_hidden_layers={layers} (a 1-D (heads,) mask applies to every layer)")
+        mask_shape = layer_mask_shape(given)  # (batch or 1, heads or 1, q or 1, k or 1)
+        batch, queries = shape
+        for index, layer in enumerate(self.encoder.layer):
+            attentions = [("self-attention", layer.attention, past_length + queries)]
+            if config.is_decoder and encoder_hidden_states is not None:
+                attentions.append(("cross-attention", layer.crossattention, encoder_hidden_states.shape[1]))
+            for what, attention, keys in attentions:
+                heads = attention.self.num_attention_heads
+                target = (batch, heads, queries, keys)
+                if all(size in (1, full) for size, full in zip(mask_shape, target)):
+                    continue
+                pruned = (f"; layer {index} has {heads} of num_attention_heads={config.num_attention_heads} "
+                          f"heads after pruning (config.pruned_heads={config.pruned_heads}); a head axis "
+                          f"of 1 fits every layer" if mask_shape[1] not in (1, heads) and
+                          attention.pruned_heads else "")
+                raise InputError(f"head_mask has shape {given}, so layer {index}'s mask has shape {mask_shape}, "
+                                 f"which must broadcast to its {what} probabilities (batch={batch}, "
+                                 f"heads={heads}, queries={queries}, keys={keys}): every axis equal or 1{pruned}")
 
     def check_past(self, past_key_values, batch):
         """Validate a cache from an earlier call; return it on the backend and its length.
