@@ -262,7 +262,6 @@ def small_model():
     (dict(num_beams=-2), ["num_beams=-2"]),
     (dict(num_beams=2.5), ["num_beams=2.5"]),
     (dict(max_new_tokens=0), ["max_new_tokens=0"]),
-    (dict(max_new_tokens=28), ["max_new_tokens=28", "4 tokens", "max_position_embeddings=32", "at most 30"]),
     (dict(temperature=0.0, do_sample=True), ["temperature=0.0"]),
     (dict(top_p=1.5), ["top_p=1.5"]),
     (dict(top_k=-1), ["top_k=-1"]),
@@ -290,3 +289,56 @@ def test_longest_allowed_generation_fits_the_position_table(small_model):
     """prompt + max_new_tokens - 1 tokens are fed to the model: 4 + 27 - 1 = 30 fits 32 rows."""
     out = small_model.generate(np.array([[0, 5, 6, 7]]), max_new_tokens=27, eos_token_id=[])
     assert out.shape == (1, 31)
+    with pytest.raises(InputError) as error:
+        small_model.generate(np.array([[0, 5, 6, 7]]), max_new_tokens=28, eos_token_id=[])
+    for word in ["row 0 of input_ids needs 31 positions for new token 28", "30 cached, left padding included, + 1 new",
+                 "max_position_embeddings=32", "30 positions fit", "max_new_tokens=27 runs"]:
+        assert word in str(error.value), str(error.value)
+
+
+# -- the position limit under left padding ---------------------------------------------------------
+
+# Two left-padded prompts of width 10: 4 and 8 tokens after 6 and 2 pads (pad_token_id = 1).
+LEFT_PADDED = np.array([[1, 1, 1, 1, 1, 1, 5, 3, 7, 24], [1, 1, 16, 19, 29, 22, 20, 17, 18, 28]])
+
+
+@pytest.mark.parametrize("extra, longest, words", [
+    # With the cache a new token's position counts every cached column, pads included: 10 + 9 - 1 = 18.
+    ({}, 9, ["row 0 of input_ids needs 19 positions for new token 10", "18 cached, left padding included, + 1 new",
+             "18 positions fit", "max_new_tokens=9 runs"]),
+    # Without it each step recounts the row's tokens that are not padding: row 1 has 8 + 11 - 1 = 18.
+    ({"use_cache": False}, 11, ["row 1 of input_ids needs 19 positions for new token 12",
+                                "19 tokens that are not padding", "max_new_tokens=11 runs"]),
+    # Relative distances: the key length, pads included, up to max_position_embeddings = 20.
+    ({"position_embedding_type": "relative_key"}, 11, ["needs 21 positions for new token 12",
+                                                       "relative_key attention", "max_new_tokens=11 runs"]),
+])
+@pytest.mark.parametrize("num_beams", [1, 2])
+def test_left_padded_generation_runs_exactly_as_far_as_the_reference(tmp_path, extra, longest, words, num_beams):
+    """max_position_embeddings=20 leaves 18 positions for tokens. The reference runs up to the step
+    where a row's next position falls off the table and fails there (an index error); xlmr_np
+    generates the same ids up to that limit and raises an InputError naming the row and the count
+    one token past it."""
+    reference, model = both_models(tmp_path, dict(SMALL, max_position_embeddings=20, **extra), dtype="float64")
+    mask = (LEFT_PADDED != 1).astype(np.int64)
+    settings = dict(max_new_tokens=longest, eos_token_id=[], num_beams=num_beams)
+    expected = reference_generate(reference, LEFT_PADDED, mask, **settings)
+    np.testing.assert_array_equal(model.generate(LEFT_PADDED, attention_mask=mask, **settings), expected)
+    settings["max_new_tokens"] = longest + 1
+    with pytest.raises((IndexError, RuntimeError)):
+        reference_generate(reference, LEFT_PADDED, mask, **settings)
+    with pytest.raises(InputError) as error:
+        model.generate(LEFT_PADDED, attention_mask=mask, **settings)
+    for word in words:
+        assert word in str(error.value), str(error.value)
+
+
+def test_generation_that_ends_before_the_position_limit_runs(tmp_path):
+    """max_new_tokens may exceed what the table holds: the reference only fails when a row that
+    has not ended reaches the limit, so a batch whose rows all end first runs, in both libraries."""
+    reference, model = both_models(tmp_path, dict(SMALL, max_position_embeddings=20), dtype="float64")
+    mask = (LEFT_PADDED != 1).astype(np.int64)
+    first = reference_generate(reference, LEFT_PADDED, mask, max_new_tokens=1, eos_token_id=[])[:, -1]
+    settings = dict(max_new_tokens=40, eos_token_id=sorted({int(token) for token in first}))  # every row ends at once
+    expected = reference_generate(reference, LEFT_PADDED, mask, **settings)
+    np.testing.assert_array_equal(model.generate(LEFT_PADDED, attention_mask=mask, **settings), expected)

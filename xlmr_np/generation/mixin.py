@@ -12,6 +12,9 @@ return the same token ids. Notably, as in the reference for this model:
   real tokens count up from ``padding_idx + 1``; a new token at cache length ``L`` gets
   ``padding_idx + 1 + L``, or ``padding_idx`` when it is the pad id (finished rows).
 - Right-padded prompts work but continue after their pads, as the reference does.
+- A batch runs until a row that has not ended would need a position past the table (with the
+  cache, left pads count; without it, only tokens), and raises an InputError at that step, where
+  the reference fails.
 
 Returns the prompts with the new tokens appended: int64 ids of shape (batch, prompt_length + n),
 n <= max_new_tokens, on the host (NumPy). ``eos_token_id=[]`` disables ending early.
@@ -24,7 +27,7 @@ import numbers
 
 from ..backend import backend_of, default_rng, namespace, to_backend, to_numpy
 from ..errors import InputError
-from ..modeling.validation import check_ids, check_position_limit, is_int
+from ..modeling.validation import check_ids, is_int
 from .beam_scorer import BeamSearchScorer
 from .logits_processing import sampling_warpers
 from .search import beam_search, greedy_search, sample
@@ -78,7 +81,6 @@ class GenerationMixin:
         self._check_settings(max_new_tokens, do_sample, temperature, top_k, top_p, num_beams, length_penalty,
                              early_stopping, seed)
         max_length = prompt_len + max_new_tokens
-        self._check_length(prompt_len, max_new_tokens)
 
         host = namespace(input_ids)
         if attention_mask is None:
@@ -160,11 +162,3 @@ class GenerationMixin:
             raise InputError(f"early_stopping={early_stopping!r} must be True, False or 'never'")
         if seed is not None and (not is_int(seed) or seed < 0):
             raise InputError(f"seed={seed!r} must be an integer >= 0 or None")
-
-    def _check_length(self, prompt_len: int, max_new_tokens: int):
-        """The model reads at most prompt + max_new_tokens - 1 tokens (the last one is never fed back)."""
-        try:
-            check_position_limit(self.config, prompt_len + max_new_tokens - 1, 0, True)
-        except InputError as error:
-            raise InputError(f"max_new_tokens={max_new_tokens} with a prompt of {prompt_len} tokens runs "
-                             f"past the position table: {error}") from None

@@ -14,13 +14,50 @@ the same sum are ``n`` draws without replacement, as ``torch.multinomial`` makes
 from __future__ import annotations
 
 from ..backend import backend_of, namespace, to_backend, to_numpy
+from ..errors import InputError
 from ..losses import log_softmax
 from .logits_processing import apply_warpers
 
 
-def decoding_step(model, input_ids, model_kwargs):
+def check_step_positions(config, fed_ids, past_length, new_tokens, beams=1):
+    """InputError when this step's tokens would run past the position table, before the model runs.
+
+    Positions are counted as the model counts them: a row's non-pad ids take the positions after
+    everything cached (cached pads included), a row of pads only takes none; relative attention
+    limits the key length instead. The reference fails at the same step (an index error), and
+    not before: rows that have ended feed pads, so a batch whose rows all end in time runs.
+    ``fed_ids``: (batch * beams, fed) on the host; ``new_tokens``: tokens generated before this step.
+    """
+    host = namespace(fed_ids)
+    cached = f"{past_length} cached, left padding included, + " if past_length else ""
+    if config.position_embedding_type == "absolute":
+        counts = (fed_ids != config.pad_token_id).sum(axis=1)  # (rows,) non-pad ids fed
+        used = host.where(counts > 0, past_length + counts, 0)  # (rows,) positions after padding_idx
+        allowed = config.max_position_embeddings - config.pad_token_id - 1
+        counted = "new" if past_length else "tokens that are not padding"
+        limit = (f"the position table has max_position_embeddings={config.max_position_embeddings} rows and "
+                 f"real tokens start after padding_idx={config.pad_token_id}, so {allowed} positions fit")
+    else:
+        counts = host.full(fed_ids.shape[0], fed_ids.shape[1])  # (rows,) every fed id is a key
+        used = past_length + counts
+        allowed = config.max_position_embeddings
+        counted = "new" if past_length else "tokens, padding included"
+        limit = (f"{config.position_embedding_type} attention embeds distances only up to "
+                 f"max_position_embeddings={allowed}")
+    row = int(host.argmax(used))
+    if int(used[row]) <= allowed:
+        return
+    hint = f"max_new_tokens={new_tokens} runs" if new_tokens else "shorten the prompt"
+    raise InputError(f"generate: row {row // beams} of input_ids needs {int(used[row])} positions for new token "
+                     f"{new_tokens + 1} ({cached}{int(counts[row])} {counted}), but {limit}; {hint}")
+
+
+def decoding_step(model, input_ids, model_kwargs, prompt_len, beams=1):
     """One forward pass; returns the last position's logits (batch, vocab) and the next kwargs."""
     inputs = model.prepare_inputs_for_generation(input_ids, **model_kwargs)
+    past = inputs["past_key_values"]
+    check_step_positions(model.config, inputs["input_ids"], 0 if past is None else past[0][0].shape[2],
+                         input_ids.shape[1] - prompt_len, beams)
     outputs = model(**inputs, return_dict=True)
     host = namespace(input_ids)
     mask = model_kwargs["attention_mask"]
@@ -81,9 +118,10 @@ def token_by_token(model, input_ids, model_kwargs, max_length, pad_token_id, eos
                    choose):
     """Greedy search and sampling: ``choose(logits)`` picks each row's next token."""
     host = namespace(input_ids)
+    prompt_len = input_ids.shape[-1]
     unfinished = host.ones(input_ids.shape[0], dtype=input_ids.dtype)  # 1 while a row runs
     while True:
-        logits, model_kwargs = decoding_step(model, input_ids, model_kwargs)
+        logits, model_kwargs = decoding_step(model, input_ids, model_kwargs, prompt_len)
         next_tokens = to_numpy(choose(logits)).astype(input_ids.dtype)  # (batch,)
         if eos_token_ids is not None:
             # Rows that already ended keep receiving padding.
@@ -125,7 +163,7 @@ def beam_search(model, input_ids, model_kwargs, scorer, max_length, pad_token_id
     candidates = max(2, 1 + len(eos_token_ids or ())) * beams if rng is None else 2 * beams
 
     while True:
-        logits, model_kwargs = decoding_step(model, input_ids, model_kwargs)
+        logits, model_kwargs = decoding_step(model, input_ids, model_kwargs, prompt_len, beams)
         xp = namespace(logits)
         scores = log_softmax(logits)  # (batch * beams, vocab)
         if warpers:
