@@ -249,6 +249,26 @@ def test_rows_padded_past_the_position_table_match_reference(small_pair):
         model(ids)
 
 
+
+def test_pads_after_a_full_cache_match_reference(tmp_path):
+    """A pad fed after a cache that has used every position keeps padding_idx, so it runs, as in
+    the reference (generate feeds pads to rows that have ended); a token there is refused."""
+    config = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                  intermediate_size=20, max_position_embeddings=20, is_decoder=True)  # 18 positions
+    reference = reference_checkpoint(tmp_path, ReferenceModel, config)
+    model = xlmr_np.XLMRobertaModel.from_pretrained(tmp_path)
+    tokens = np.random.default_rng(9).integers(3, 50, size=(2, 18))
+    ids = np.concatenate([tokens, np.ones((2, 1), np.int64)], axis=1)  # 18 tokens and a pad: 19 cached
+    actual, expected = run_both(model, reference, input_ids=ids, use_cache=True)
+    pad = np.ones((2, 1), dtype=np.int64)
+    with torch.no_grad():
+        their_step = reference(torch.tensor(pad), past_key_values=expected.past_key_values, use_cache=True)
+    our_step = model(pad, past_key_values=actual.past_key_values, use_cache=True)
+    compare_outputs(our_step, their_step, "a pad after a full cache")
+    with pytest.raises(xlmr_np.InputError, match=r"20 tokens \(19 cached \+ 1 new\) is too long"):
+        model(np.full((2, 1), 7), past_key_values=actual.past_key_values)
+
+
 # -- head_mask: every shape the reference accepts, and the ones it refuses -----------------------
 
 

@@ -163,9 +163,11 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
                 if input_ids is None or config.position_embedding_type != "absolute":
                     raise
                 # Positions count only the ids that are not padding (the reference's rule), so a row
-                # padded past the position table still fits when its tokens do.
+                # padded past the position table still fits when its tokens do, and pads alone take
+                # no position after a cache.
                 tokens = int(self.xp.max(self.xp.sum(input_ids != config.pad_token_id, axis=1)))
-                check_position_limit(config, tokens, past_length, True)
+                if tokens:
+                    check_position_limit(config, tokens, past_length, True)
         else:
             position_ids = as_backend_array(position_ids, "position_ids", name, "int")
             if position_ids.ndim == 1 and position_ids.shape[0] == shape[1]:  # one row for the whole batch
