@@ -92,6 +92,12 @@ def test_pruned_heads(moved_from_pretrained, tmp_path, position_embedding_type, 
     modeling_tests.test_pruned_heads_match_reference(tmp_path, position_embedding_type, second_plan)
 
 
+def test_head_masks(moved_from_pretrained, tmp_path):
+    """5-D head masks in a decoder with cross-attention and a cache, and on a pruned model."""
+    modeling_tests.test_head_mask_in_a_decoder_with_cross_attention_and_cache_matches_reference(tmp_path / "decoder")
+    modeling_tests.test_head_mask_on_a_pruned_model_matches_reference(tmp_path / "pruned")
+
+
 @pytest.mark.parametrize("name", ["masked_lm", "causal_lm", "sequence_classification", "multiple_choice",
                                   "token_classification", "question_answering"])
 def test_task_heads_and_losses(moved_from_pretrained, tmp_path_factory, name):
@@ -100,6 +106,12 @@ def test_task_heads_and_losses(moved_from_pretrained, tmp_path_factory, name):
 
 def test_greedy_and_beam_search(moved_from_pretrained, tmp_path_factory):
     generation_tests.test_greedy_and_beam_search_match_reference(tmp_path_factory)
+
+
+def test_generation_up_to_the_position_limit(moved_from_pretrained, tmp_path):
+    """Left-padded generation without the cache, up to the limit and one token past it."""
+    generation_tests.test_left_padded_generation_runs_exactly_as_far_as_the_reference(
+        tmp_path, {"use_cache": False}, 11, ["row 1 of input_ids", "max_new_tokens=11 runs"], 2)
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
