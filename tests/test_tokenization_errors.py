@@ -81,6 +81,26 @@ def test_max_length_equal_to_special_tokens_keeps_only_them(unigram):
     assert unigram.ours("some", "text", truncation=True, max_length=4)["input_ids"] == [0, 2, 2, 2]
 
 
+def test_only_first_or_second_may_empty_their_text_when_no_room_is_left(unigram):
+    """max_length equal to the special tokens: the fast tokenizer empties the text to cut (slow: logs an error)."""
+    cases = [
+        (("some text", None), "only_first", 2, [0, 2]),
+        (("", "some text"), "only_second", 4, [0, 2, 2, 2]),
+        ((["some text"], [""]), "only_first", 4, [[0, 2, 2, 2]]),  # a batch: fast keeps an empty pair there
+    ]
+    for (text, text_pair), strategy, max_length, expected in cases:
+        kwargs = dict(truncation=strategy, max_length=max_length)
+        assert unigram.ours(text, text_pair, **kwargs)["input_ids"] == expected
+        assert unigram.fast(text, text_pair, **kwargs)["input_ids"] == expected
+
+
+def test_only_second_cannot_empty_the_first_text(unigram):
+    """max_length=4 leaves no room for a pair's texts: only_second cannot remove the first (the fast tokenizer does)."""
+    with pytest.raises(InputError, match="only_second"):
+        unigram.ours("a", "some text", truncation="only_second", max_length=4)
+    assert unigram.fast("a", "some text", truncation="only_second", max_length=4)["input_ids"] == [0, 2, 2, 2]
+
+
 def test_small_max_length_is_fine_without_truncation(unigram):
     encoded = unigram.ours(["a", "a b c d e"], padding="max_length", max_length=1)
     assert encoded["input_ids"] == unigram.slow(["a", "a b c d e"], padding="max_length", max_length=1)["input_ids"]

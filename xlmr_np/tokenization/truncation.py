@@ -46,6 +46,11 @@ def _keep(length: int, remove: int, side: str) -> slice:
     return slice(0, length - remove) if side == "right" else slice(remove, length)
 
 
+def _cannot_cut(length: int, excess: int, budget: int) -> bool:
+    """Whether removing ``excess`` tokens from a sequence of ``length`` is refused (see :func:`truncate`)."""
+    return length < excess or (length == excess and budget > 0)
+
+
 def truncate(
     first_length: int,
     second_length: Optional[int],
@@ -58,7 +63,8 @@ def truncate(
     ``budget`` is ``max_length`` minus the special tokens. Working on lengths lets the caller
     cut ids, pieces and offsets alike. Raises :class:`InputError` when the strategy cannot reach
     the budget (the slow tokenizer logs an error and returns the sequence untruncated; the fast
-    tokenizer raises).
+    tokenizer raises). ``only_first`` / ``only_second`` must leave a token of the sequence they
+    cut, except when the budget is 0: then it may go entirely, as in the fast tokenizer.
     """
     total = first_length + (second_length or 0)
     excess = total - budget
@@ -66,14 +72,14 @@ def truncate(
     if strategy == DO_NOT_TRUNCATE or excess <= 0:
         return slice(0, first_length), keep_all_second
     if second_length is None or strategy == ONLY_FIRST:
-        if strategy == ONLY_FIRST and first_length <= excess:
+        if strategy == ONLY_FIRST and _cannot_cut(first_length, excess, budget):
             raise InputError(
                 f"truncation='only_first' must remove {excess} tokens but the first sequence has only "
                 f"{first_length}; use 'longest_first' or 'only_second', or a larger max_length"
             )
         return _keep(first_length, excess, side), keep_all_second
     if strategy == ONLY_SECOND:
-        if second_length <= excess:
+        if _cannot_cut(second_length, excess, budget):
             raise InputError(
                 f"truncation='only_second' must remove {excess} tokens but the second sequence has only "
                 f"{second_length}; use 'longest_first' or 'only_first', or a larger max_length"
