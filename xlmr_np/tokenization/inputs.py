@@ -101,6 +101,40 @@ def examples_of_call(text, text_pair) -> Tuple[bool, List[Tuple[str, Optional[st
     return True, examples
 
 
+def _require_words(words, what: str) -> List[str]:
+    if not isinstance(words, (list, tuple)):
+        raise InputError(
+            f"with is_split_into_words=True, {what} must be a list of words (str), got {type(words).__name__}: {words!r:.80}"
+        )
+    for index, word in enumerate(words):
+        if not isinstance(word, str):
+            raise InputError(f"{what}: word {index} must be a str, got {type(word).__name__}: {word!r:.80}")
+    return list(words)
+
+
+def examples_of_split_call(text, text_pair) -> Tuple[bool, List[Tuple[List[str], Optional[List[str]]]]]:
+    """``examples_of_call`` for pre-split input (``is_split_into_words=True``): lists of words.
+
+    ``text`` is one example (a list of words, possibly empty) or a batch (a list whose first item
+    is itself a list); ``text_pair`` matches it. Returns ``(batched, [(words, pair words or None), ...])``.
+    """
+    batched = isinstance(text, (list, tuple)) and len(text) > 0 and isinstance(text[0], (list, tuple))
+    if not batched:
+        first = _require_words(text, "text")
+        second = None if text_pair is None else _require_words(text_pair, "text_pair")
+        return False, [(first, second)]
+    if text_pair is not None and (not isinstance(text_pair, (list, tuple)) or len(text_pair) != len(text)):
+        raise InputError(
+            f"text is a batch of {len(text)} word lists, so text_pair must be a list of {len(text)} word lists, got {text_pair!r:.80}"
+        )
+    examples = []
+    for index, words in enumerate(text):
+        first = _require_words(words, f"batch item {index}")
+        second = None if text_pair is None else _require_words(text_pair[index], f"text_pair item {index}")
+        examples.append((first, second))
+    return True, examples
+
+
 def resolve_lengths(padding, truncation, max_length, pad_to_multiple_of, model_max_length: int):
     """transformers' rules for combining ``padding``, ``truncation`` and ``max_length``.
 

@@ -28,6 +28,14 @@ class EncodedText:
         self.ids = ids
         self.spans = spans
 
+    @classmethod
+    def joined(cls, parts: List["EncodedText"]) -> "EncodedText":
+        """The tokens of several words one after the other (each word's spans count from its own start)."""
+        ids = [token_id for part in parts for token_id in part.ids]
+        if parts and parts[0].spans is not None:
+            return cls(ids, [span for part in parts for span in part.spans])
+        return cls(ids, None)
+
 
 class Row:
     """One output row: ids plus, parallel to them, offsets, special-tokens mask and sequence ids."""

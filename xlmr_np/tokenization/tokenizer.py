@@ -44,6 +44,7 @@ from .inputs import (
     check_non_negative_int,
     check_positive_int,
     examples_of_call,
+    examples_of_split_call,
     is_integer,
     require_encodable,
     require_str,
@@ -457,6 +458,17 @@ class XLMRobertaTokenizer:
             results.append(EncodedText(ids, spans))
         return results
 
+    def _encode_inputs(self, inputs: List[Union[str, List[str]]], with_offsets: bool) -> List[EncodedText]:
+        """:meth:`_encode_texts` for texts or, with ``is_split_into_words``, lists of words.
+
+        Each word is tokenised as a text of its own (its own word-start marker, special tokens
+        cut out of it), and the words' tokens are joined, as both transformers tokenizers do.
+        """
+        if all(isinstance(item, str) for item in inputs):
+            return self._encode_texts(inputs, with_offsets)
+        encoded_words = iter(self._encode_texts([word for words in inputs for word in words], with_offsets))
+        return [EncodedText.joined([next(encoded_words) for _ in words]) for words in inputs]
+
     # ------------------------------------------------------------------ the main call
 
     def __call__(
@@ -475,6 +487,8 @@ class XLMRobertaTokenizer:
         return_overflowing_tokens: bool = False,
         return_special_tokens_mask: bool = False,
         return_offsets_mapping: bool = False,
+        return_length: bool = False,
+        is_split_into_words: bool = False,
         verbose: bool = True,  # accepted for transformers compatibility; nothing is logged
     ) -> BatchEncoding:
         """Tokenise one text, a pair, or a batch of either; like transformers' ``tokenizer(...)``.
@@ -489,8 +503,17 @@ class XLMRobertaTokenizer:
         ``model_max_length``. With ``return_overflowing_tokens=True`` the truncated tokens come
         back as extra rows, windows overlapping by ``stride`` tokens, and
         ``overflow_to_sample_mapping`` says which input each row came from.
+
+        ``is_split_into_words=True`` takes lists of words instead of strings (``["Hello", "world"]``,
+        or a batch ``[["Hello", "world"], ["Hi"]]``); each word is tokenised on its own, and
+        offsets count from the start of each word. ``return_length=True`` adds ``length``: the
+        number of tokens of each row before padding, or of the padded row for a single text (the
+        slow tokenizer's rule).
         """
-        batched, examples = examples_of_call(text, text_pair)
+        if is_split_into_words:
+            batched, examples = examples_of_split_call(text, text_pair)
+        else:
+            batched, examples = examples_of_call(text, text_pair)
         padding_strategy, truncation_strategy, max_length = resolve_lengths(
             padding, truncation, max_length, pad_to_multiple_of, self.model_max_length
         )
@@ -504,9 +527,9 @@ class XLMRobertaTokenizer:
         if return_token_type_ids is None:
             return_token_type_ids = "token_type_ids" in self.model_input_names
 
-        firsts = self._encode_texts([first for first, _ in examples], return_offsets_mapping)
+        firsts = self._encode_inputs([first for first, _ in examples], return_offsets_mapping)
         pair_texts = [second for _, second in examples if second is not None]
-        seconds = iter(self._encode_texts(pair_texts, return_offsets_mapping))
+        seconds = iter(self._encode_inputs(pair_texts, return_offsets_mapping))
 
         rows = []
         sample_of_row: List[int] = []
@@ -532,6 +555,7 @@ class XLMRobertaTokenizer:
         if return_offsets_mapping:
             fields["offset_mapping"] = [row.spans for row in rows]
         fields["_sequence_ids"] = [row.sequence_ids for row in rows]
+        lengths = [len(row) for row in rows_ids]
 
         target = padding_rules.target_length(
             padding_strategy, [len(row) for row in rows_ids], max_length, pad_to_multiple_of
@@ -551,6 +575,9 @@ class XLMRobertaTokenizer:
         if return_overflowing_tokens:
             fields["overflow_to_sample_mapping"] = sample_of_row
         unbatch = not batched and not return_overflowing_tokens
+        if return_length:
+            # Rows of a batch count their tokens before padding; a single text counts its padding too.
+            fields["length"] = [len(fields["input_ids"][0])] if unbatch else lengths
         if unbatch and return_tensors is None:
             fields = {key: value[0] for key, value in fields.items()}
         encoding = BatchEncoding(fields, sequence_ids)
