@@ -219,3 +219,16 @@ def test_padding_limit_leaves_long_rows_and_big_limits_alone(unigram):
     assert padding.target_length(padding.MAX_LENGTH, [2**25], 2**24 + 1, None) == 2**24 + 1  # nothing to pad
     # max_length far above any text without padding='max_length' only truncates: no padding, no limit.
     assert unigram.ours("a text", truncation=True, max_length=10**12) == unigram.slow("a text", truncation=True, max_length=10**12)
+
+
+def test_huge_stride(unigram):
+    """A stride matters only where a window is cut: there it is an InputError, elsewhere it is ignored (as slow does)."""
+    long = "one two three four five six seven eight nine ten"
+    with pytest.raises(InputError, match=f"stride={10**12} must be smaller than the 6 tokens"):
+        unigram.ours(long, truncation=True, max_length=8, stride=10**12, return_overflowing_tokens=True)
+    kwargs = dict(truncation=True, max_length=100, stride=10**12)
+    fits = unigram.ours(long, return_overflowing_tokens=True, **kwargs)
+    assert fits["input_ids"] == [unigram.slow(long, **kwargs)["input_ids"]]
+    assert unigram.ours(long, truncation=True, max_length=8, stride=10**12) == unigram.slow(long, truncation=True, max_length=8, stride=10**12)
+    with pytest.raises(ValueError, match="stride"):  # the fast tokenizer refuses such a stride up front
+        unigram.fast(long, return_overflowing_tokens=True, **kwargs)

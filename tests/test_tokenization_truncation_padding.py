@@ -10,7 +10,6 @@ Where the slow tokenizer cannot truncate (it logs an error and returns an over-l
 we raise ``InputError``; the tests check that the slow result was indeed over-long.
 """
 
-import contextlib
 import itertools
 
 import pytest
@@ -20,9 +19,9 @@ from hypothesis import strategies as st
 from xlmr_np.errors import InputError
 
 try:
-    from tokenizer_fixtures import any_model, text_strategy, tokenizer_sets, unigram  # noqa: F401
+    from tokenizer_fixtures import any_model, sides, text_strategy, tokenizer_sets, unigram  # noqa: F401
 except ImportError:  # tests/ imported as a package
-    from tests.tokenizer_fixtures import any_model, text_strategy, tokenizer_sets, unigram  # noqa: F401
+    from tests.tokenizer_fixtures import any_model, sides, text_strategy, tokenizer_sets, unigram  # noqa: F401
 
 HYPOTHESIS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -31,19 +30,6 @@ MEDIUM = "alpha beta gamma delta"
 SHORT = "who?"
 STRATEGIES = [True, "longest_first", "only_first", "only_second"]
 PADDINGS = [False, True, "longest", "max_length"]
-
-
-@contextlib.contextmanager
-def sides(tokenizers, truncation_side="right", padding_side="right"):
-    """Temporarily set truncation/padding sides on several (session-shared) tokenizers."""
-    saved = [(tokenizer.truncation_side, tokenizer.padding_side) for tokenizer in tokenizers]
-    for tokenizer in tokenizers:
-        tokenizer.truncation_side, tokenizer.padding_side = truncation_side, padding_side
-    try:
-        yield
-    finally:
-        for tokenizer, (truncation, padding) in zip(tokenizers, saved):
-            tokenizer.truncation_side, tokenizer.padding_side = truncation, padding
 
 
 def compare_with_slow(tokenizers, text, text_pair, **kwargs):

@@ -11,6 +11,7 @@ transformers' ``XLMRobertaTokenizerFast`` (converting it) is the reference for o
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -63,6 +64,9 @@ class TokenizerSet:
 
     def __repr__(self) -> str:  # keep hypothesis failure reports short
         return f"TokenizerSet({self.model_type!r})"
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # hypothesis prints dataclasses field by field otherwise
+        printer.text(repr(self))
 
 
 def _quiet_transformers():
@@ -122,6 +126,26 @@ def copy_directory(source: str, destination: str, drop=()) -> str:
     """Copy a checkpoint directory, leaving out the file names in ``drop``."""
     shutil.copytree(source, destination, ignore=lambda _dir, names: [name for name in names if name in drop])
     return destination
+
+
+@contextlib.contextmanager
+def configured(tokenizers, **settings):
+    """Temporarily set attributes (``padding_side``, ``model_max_length``, ...) on several (session-shared) tokenizers."""
+    saved = [{name: getattr(tokenizer, name) for name in settings} for tokenizer in tokenizers]
+    for tokenizer in tokenizers:
+        for name, value in settings.items():
+            setattr(tokenizer, name, value)
+    try:
+        yield
+    finally:
+        for tokenizer, values in zip(tokenizers, saved):
+            for name, value in values.items():
+                setattr(tokenizer, name, value)
+
+
+def sides(tokenizers, truncation_side="right", padding_side="right"):
+    """Temporarily set truncation/padding sides on several (session-shared) tokenizers."""
+    return configured(tokenizers, truncation_side=truncation_side, padding_side=padding_side)
 
 
 # ---------------------------------------------------------------------- hypothesis strategies
