@@ -1,52 +1,112 @@
 """From tokenised texts to output rows: what each row keeps, and the row's parallel lists.
 
 An example (one text, or a text and its pair) becomes one row — or, with
-``return_overflowing_tokens=True``, one row per overflow window. A row holds four lists of equal
+``return_overflowing_tokens=True``, one row per overflow window. A row holds lists of equal
 length: ids, offset spans, the special-tokens mask and the sequence ids (0 or 1 for tokens of
 the first or second text, None for special tokens), laid out as ``<s> A </s>`` or
-``<s> A </s></s> B </s>``.
+``<s> A </s></s> B </s>``; when offsets were computed, also the token strings and word ids
+that ``BatchEncoding.tokens()`` / ``word_ids()`` return.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from ..errors import InputError
+from . import padding as padding_rules
 from . import truncation as truncation_rules
 from .alignment import Span
+from .batch_encoding import Alignment
+from .normalization import METASPACE
 
 NO_SPAN: Span = (0, 0)
 """Offsets of special tokens, padding, and of all tokens when offsets were not computed."""
 
 
 class EncodedText:
-    """The tokens of one text before special tokens are added: ids and (if asked) spans."""
+    """The tokens of one text before special tokens are added: ids and, if asked, their alignment.
 
-    __slots__ = ("ids", "spans")
+    ``spans`` are the tokens' original character spans, ``tokens`` their strings and ``words``
+    their word indices (see :func:`word_ids_of_pieces`); all three are None unless offsets were
+    computed.
+    """
 
-    def __init__(self, ids: List[int], spans: Optional[List[Span]]):
+    __slots__ = ("ids", "spans", "tokens", "words")
+
+    def __init__(
+        self,
+        ids: List[int],
+        spans: Optional[List[Span]],
+        tokens: Optional[List[str]] = None,
+        words: Optional[List[int]] = None,
+    ):
         self.ids = ids
         self.spans = spans
+        self.tokens = tokens
+        self.words = words
 
     @classmethod
-    def joined(cls, parts: List["EncodedText"]) -> "EncodedText":
-        """The tokens of several words one after the other (each word's spans count from its own start)."""
+    def joined(cls, parts: List["EncodedText"], with_offsets: bool) -> "EncodedText":
+        """The tokens of several words one after the other (``is_split_into_words=True``).
+
+        Each word's spans count from its own start, and every token of word ``i`` has word index
+        ``i`` — its position in the list, also when other words give no tokens — as in the fast
+        tokenizer.
+        """
         ids = [token_id for part in parts for token_id in part.ids]
-        if parts and parts[0].spans is not None:
-            return cls(ids, [span for part in parts for span in part.spans])
-        return cls(ids, None)
+        if not with_offsets:
+            return cls(ids, None)
+        return cls(
+            ids,
+            [span for part in parts for span in part.spans],
+            [token for part in parts for token in part.tokens],
+            [index for index, part in enumerate(parts) for _ in part.ids],
+        )
+
+
+def word_ids_of_pieces(pieces: List[str], first_word: int) -> Tuple[List[int], int]:
+    """Word indices of the SentencePiece pieces of one stretch of text, and the next free index.
+
+    The fast tokenizer's words are the splits of its ``Metaspace`` pre-tokenizer: the normalised
+    stretch (spaces already "▁", a "▁" prefixed) is cut before every "▁". SentencePiece's pieces
+    never cross such a cut and a piece starting with "▁" starts a split, so a new word begins at
+    the stretch's first piece and at every piece that starts with "▁"::
+
+        ["▁He", "ll", "o", ",", "▁wor", "ld"], 0  ->  [0, 0, 0, 0, 1, 1], 2
+        ["▁", "😀", "▁x"], 5                      ->  [5, 5, 6], 7
+    """
+    words: List[int] = []
+    word = first_word - 1
+    for index, piece in enumerate(pieces):
+        if index == 0 or piece.startswith(METASPACE):
+            word += 1
+        words.append(word)
+    return words, word + 1
+
+
+class RowPlan(NamedTuple):
+    """What decides a call's rows besides the texts: special tokens, truncation and overflow."""
+
+    add_special_tokens: bool
+    truncation_strategy: str
+    max_length: Optional[int]
+    stride: int
+    overflow: bool
+    truncation_side: str
 
 
 class Row:
     """One output row: ids plus, parallel to them, offsets, special-tokens mask and sequence ids."""
 
-    __slots__ = ("ids", "spans", "special_tokens_mask", "sequence_ids")
+    __slots__ = ("ids", "spans", "special_tokens_mask", "sequence_ids", "tokens", "word_ids")
 
-    def __init__(self, ids, spans, special_tokens_mask, sequence_ids):
+    def __init__(self, ids, spans, special_tokens_mask, sequence_ids, tokens=None, word_ids=None):
         self.ids: List[int] = ids
         self.spans: List[Span] = spans
         self.special_tokens_mask: List[int] = special_tokens_mask
         self.sequence_ids: List[Optional[int]] = sequence_ids
+        self.tokens: Optional[List[str]] = tokens  # token strings, when offsets were computed
+        self.word_ids: Optional[List[Optional[int]]] = word_ids  # word index per token (None: special)
 
 
 def _spans(text: EncodedText, kept: slice, count: int) -> List[Span]:
@@ -61,11 +121,14 @@ def build_row(
     cls_id: int,
     sep_id: int,
     add_special_tokens: bool,
+    cls_token: str = "<s>",
+    sep_token: str = "</s>",
 ) -> Row:
     """``<s> A </s>`` or ``<s> A </s></s> B </s>`` (just ``A`` / ``A B`` without special tokens).
 
     Written with list concatenation rather than token by token: this runs once per row of
-    every batch, so it matters for throughput.
+    every batch, so it matters for throughput. Token strings and word ids are laid out the same
+    way when the texts carry them (``cls_token`` / ``sep_token`` and None for the special tokens).
     """
     a = first.ids[kept_first]
     a_count = len(a)
@@ -90,7 +153,23 @@ def build_row(
             spans = spans + _spans(second, kept_second, b_count)
             special += [0] * b_count
             sequence += [1] * b_count
-    return Row(ids, spans, special, sequence)
+    row = Row(ids, spans, special, sequence)
+    if first.tokens is not None:
+        second_tokens = second.tokens[kept_second] if second is not None else None
+        second_words = second.words[kept_second] if second is not None else None
+        row.tokens = _laid_out(first.tokens[kept_first], second_tokens, add_special_tokens, cls_token, sep_token)
+        row.word_ids = _laid_out(first.words[kept_first], second_words, add_special_tokens, None, None)
+    return row
+
+
+def _laid_out(a: list, b: Optional[list], add_special_tokens: bool, opening, closing) -> list:
+    """``opening A closing`` (then ``closing B closing`` for a pair), or ``A B`` without special tokens."""
+    if not add_special_tokens:
+        return a + (b or [])
+    row = [opening] + a + [closing]
+    if b is not None:
+        row += [closing] + b + [closing]
+    return row
 
 
 def select_rows(
@@ -150,3 +229,15 @@ def select_rows(
         )
     windows = truncation_rules.overflow_windows(first_length, window, stride, side)
     return [(window_slice, keep_second) for window_slice in windows]
+
+
+def alignment_of_rows(rows: List[Row], target: Optional[int], side: str, pad_token: str) -> Alignment:
+    """The rows' token strings, word ids and spans (copies), padded to ``target`` on ``side`` like the ids."""
+    fields = {
+        "tokens": [list(row.tokens) for row in rows],
+        "word_ids": [list(row.word_ids) for row in rows],
+        "offsets": [list(row.spans) for row in rows],
+    }
+    if target is not None:
+        padding_rules.pad_rows(fields, {"tokens": pad_token, "word_ids": None, "offsets": NO_SPAN}, target, side)
+    return Alignment(fields["tokens"], fields["word_ids"], fields["offsets"])

@@ -28,7 +28,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from ..errors import CheckpointError, ConfigError, InputError
 from . import padding as padding_rules
 from .alignment import Span
-from .batch_encoding import BatchEncoding
+from .batch_encoding import Alignment, BatchEncoding
 from .checkpoint_files import (
     SENTENCEPIECE_FILE,
     SPECIAL_TOKEN_ROLES,
@@ -51,9 +51,9 @@ from .inputs import (
     resolve_lengths,
 )
 from .offsets import OffsetMapper
-from .rows import EncodedText, build_row, select_rows
+from .rows import EncodedText, Row, RowPlan, alignment_of_rows, build_row, select_rows, word_ids_of_pieces
 from .sentencepiece_backend import load_processor
-from .sentencepiece_model import read_normalizer_settings
+from .sentencepiece_model import MODEL_BPE, read_model_type, read_normalizer_settings
 from .special_tokens import AddedToken, AddedTokenSplitter, Stretch
 
 __all__ = ["LARGE_INTEGER", "VERY_LARGE_INTEGER", "XLMRobertaTokenizer"]
@@ -424,7 +424,7 @@ class XLMRobertaTokenizer:
         return [self._layout.id_of_token(piece) for piece in pieces]
 
     def _encode_texts(self, texts: List[str], with_offsets: bool) -> List[EncodedText]:
-        """Ids (and, if asked, original character spans) of each text, without special tokens added."""
+        """Ids of each text, without special tokens added; ``with_offsets``: also spans, token strings and word ids."""
         stretches_per_text: List[List[Stretch]] = [self._splitter.split(text) for text in texts]
         plain = [
             stretch.text
@@ -434,29 +434,62 @@ class XLMRobertaTokenizer:
         ]
         if with_offsets:
             encoded_stretches = iter(self._sentencepiece_encode(plain, str))
-        else:
-            encoded_stretches = iter(self._layout.model_ids(ids) for ids in self._sentencepiece_encode(plain, int))
+            return [self._aligned_text(text, stretches, encoded_stretches) for text, stretches in zip(texts, stretches_per_text)]
+        encoded_stretches = iter(self._layout.model_ids(ids) for ids in self._sentencepiece_encode(plain, int))
         results = []
         for stretches in stretches_per_text:
-            if not with_offsets and len(stretches) == 1:
+            if len(stretches) == 1:
                 results.append(EncodedText(next(encoded_stretches) if stretches[0].text else [], None))
                 continue
             ids: List[int] = []
-            spans: Optional[List[Span]] = [] if with_offsets else None
             for stretch in stretches:
                 if stretch.token_id is not None:
                     ids.append(stretch.token_id)
-                    if with_offsets:
-                        spans.append((stretch.start, stretch.end))
                 elif stretch.text:
-                    if with_offsets:
-                        pieces = next(encoded_stretches)
-                        ids.extend(self._layout.id_of_token(piece) for piece in pieces)
-                        spans.extend(self._offsets().spans(stretch.text, stretch.start, pieces))
-                    else:
-                        ids.extend(next(encoded_stretches))
-            results.append(EncodedText(ids, spans))
+                    ids.extend(next(encoded_stretches))
+            results.append(EncodedText(ids, None))
         return results
+
+    def _aligned_text(self, text: str, stretches: List[Stretch], encoded_stretches) -> EncodedText:
+        """One text's ids with their spans, token strings and word ids (``encoded_stretches``: pieces per plain stretch).
+
+        Token strings are the fast tokenizer's: SentencePiece's pieces, except that a BPE model's
+        unknown piece is ``<unk>``; an added token is the text it matched, stripped whitespace
+        included. Words follow the fast tokenizer's pre-tokenizer (:func:`word_ids_of_pieces`);
+        an added token is a word of its own.
+        """
+        ids: List[int] = []
+        spans: List[Span] = []
+        tokens: List[str] = []
+        words: List[int] = []
+        next_word = 0
+        for stretch in stretches:
+            if stretch.token_id is not None:
+                ids.append(stretch.token_id)
+                spans.append((stretch.start, stretch.end))
+                tokens.append(text[stretch.start:stretch.end])
+                words.append(next_word)
+                next_word += 1
+            elif stretch.text:
+                pieces = next(encoded_stretches)
+                piece_ids = [self._layout.id_of_token(piece) for piece in pieces]
+                ids.extend(piece_ids)
+                spans.extend(self._offsets().spans(stretch.text, stretch.start, pieces))
+                stretch_words, next_word = word_ids_of_pieces(pieces, next_word)
+                words.extend(stretch_words)
+                unknown = self._unknown_token_string
+                if unknown is not None:
+                    pieces = [unknown if piece_id == self._layout.unk_id else piece for piece, piece_id in zip(pieces, piece_ids)]
+                tokens.extend(pieces)
+        return EncodedText(ids, spans, tokens, words)
+
+    @property
+    def _unknown_token_string(self) -> Optional[str]:
+        """What the fast tokenizer calls an unknown piece: ``<unk>`` for BPE models; None (the text itself) for unigram."""
+        if "_unknown_token" not in self.__dict__:
+            is_bpe = read_model_type(self._model_proto) == MODEL_BPE
+            self.__dict__["_unknown_token"] = self.unk_token if is_bpe else None
+        return self.__dict__["_unknown_token"]
 
     def _encode_inputs(self, inputs: List[Union[str, List[str]]], with_offsets: bool) -> List[EncodedText]:
         """:meth:`_encode_texts` for texts or, with ``is_split_into_words``, lists of words.
@@ -467,9 +500,32 @@ class XLMRobertaTokenizer:
         if all(isinstance(item, str) for item in inputs):
             return self._encode_texts(inputs, with_offsets)
         encoded_words = iter(self._encode_texts([word for words in inputs for word in words], with_offsets))
-        return [EncodedText.joined([next(encoded_words) for _ in words]) for words in inputs]
+        return [EncodedText.joined([next(encoded_words) for _ in words], with_offsets) for words in inputs]
 
     # ------------------------------------------------------------------ the main call
+
+    def _build_rows(self, examples, plan: RowPlan, with_offsets: bool) -> Tuple[List[Row], List[int]]:
+        """Tokenise the examples and lay out their rows (before padding); also which example each row came from."""
+        firsts = self._encode_inputs([first for first, _ in examples], with_offsets)
+        pair_texts = [second for _, second in examples if second is not None]
+        seconds = iter(self._encode_inputs(pair_texts, with_offsets))
+
+        rows: List[Row] = []
+        sample_of_row: List[int] = []
+        cls_id, sep_id = self.cls_token_id, self.sep_token_id
+        cls_token, sep_token = self.cls_token, self.sep_token
+        for sample, (first, (_, second_text)) in enumerate(zip(firsts, examples)):
+            second = next(seconds) if second_text is not None else None
+            special_count = self.num_special_tokens_to_add(pair=second is not None) if plan.add_special_tokens else 0
+            for kept_first, kept_second in select_rows(
+                len(first.ids), None if second is None else len(second.ids), special_count,
+                plan.truncation_strategy, plan.max_length, plan.stride, plan.overflow, plan.truncation_side,
+            ):
+                rows.append(build_row(
+                    first, kept_first, second, kept_second, cls_id, sep_id, plan.add_special_tokens, cls_token, sep_token
+                ))
+                sample_of_row.append(sample)
+        return rows, sample_of_row
 
     def __call__(
         self,
@@ -527,22 +583,8 @@ class XLMRobertaTokenizer:
         if return_token_type_ids is None:
             return_token_type_ids = "token_type_ids" in self.model_input_names
 
-        firsts = self._encode_inputs([first for first, _ in examples], return_offsets_mapping)
-        pair_texts = [second for _, second in examples if second is not None]
-        seconds = iter(self._encode_inputs(pair_texts, return_offsets_mapping))
-
-        rows = []
-        sample_of_row: List[int] = []
-        cls_id, sep_id = self.cls_token_id, self.sep_token_id
-        for sample, (first, (_, second_text)) in enumerate(zip(firsts, examples)):
-            second = next(seconds) if second_text is not None else None
-            special_count = self.num_special_tokens_to_add(pair=second is not None) if add_special_tokens else 0
-            for kept_first, kept_second in select_rows(
-                len(first.ids), None if second is None else len(second.ids), special_count,
-                truncation_strategy, max_length, stride, return_overflowing_tokens, self.truncation_side,
-            ):
-                rows.append(build_row(first, kept_first, second, kept_second, cls_id, sep_id, add_special_tokens))
-                sample_of_row.append(sample)
+        plan = RowPlan(add_special_tokens, truncation_strategy, max_length, stride, return_overflowing_tokens, self.truncation_side)
+        rows, sample_of_row = self._build_rows(examples, plan, return_offsets_mapping)
         rows_ids = [row.ids for row in rows]
 
         fields: Dict[str, List[list]] = {"input_ids": rows_ids}
@@ -580,7 +622,12 @@ class XLMRobertaTokenizer:
             fields["length"] = [len(fields["input_ids"][0])] if unbatch else lengths
         if unbatch and return_tensors is None:
             fields = {key: value[0] for key, value in fields.items()}
-        encoding = BatchEncoding(fields, sequence_ids)
+        if return_offsets_mapping:  # the offsets are here: token strings and word ids came with them
+            alignment = alignment_of_rows(rows, target, self.padding_side, self.pad_token)
+        else:
+            alignment = AlignmentPass(self, examples, plan, list(lengths), target, self.padding_side)
+        n_sequences = 2 if examples[0][1] is not None else 1
+        encoding = BatchEncoding(fields, sequence_ids, n_sequences, alignment)
         if return_tensors == "np":
             encoding.convert_to_numpy()
         return encoding
@@ -659,3 +706,29 @@ class XLMRobertaTokenizer:
         ]
 
     clean_up_tokenization = staticmethod(clean_up_tokenization)
+
+
+class AlignmentPass:
+    """The offsets pass a :class:`BatchEncoding` runs when one of its alignment methods is first called.
+
+    It tokenises the same examples again, computing offsets, token strings and word ids, and
+    pads them as the call padded its rows; the rows' ids are the same, as SentencePiece is
+    deterministic. The call's settings are kept here, so later changes to the tokenizer's
+    ``padding_side`` or ``model_max_length`` do not matter.
+    """
+
+    def __init__(
+        self, tokenizer: XLMRobertaTokenizer, examples, plan: RowPlan, lengths: List[int], target: Optional[int], padding_side: str
+    ):
+        self.tokenizer = tokenizer
+        self.examples = examples
+        self.plan = plan
+        self.lengths = lengths  # tokens per row before padding, to check the second pass against
+        self.target = target
+        self.padding_side = padding_side
+
+    def __call__(self) -> Alignment:
+        rows, _ = self.tokenizer._build_rows(self.examples, self.plan, with_offsets=True)
+        if [len(row.ids) for row in rows] != self.lengths:
+            raise RuntimeError("the offsets pass produced other rows than the call; please report this input")
+        return alignment_of_rows(rows, self.target, self.padding_side, self.tokenizer.pad_token)
