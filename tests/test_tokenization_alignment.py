@@ -176,6 +176,7 @@ RAW_TEXTS = [
     "x\u2581y \u2581\u2581z",  # a written "▁" cuts like a space
     "a \x1f b \u200b c",  # characters normalisation deletes
     "ﬁne ﬂow Ⅻ ½",
+    "x a\u0301\u0302\u01cd y",  # fast normalises the cluster to "á" but gets the same ids: its unknown piece is "Ǎ", not "\u0302Ǎ"
     "3.14, 2,71 (x) [y] {z}",
     "",
     " ",

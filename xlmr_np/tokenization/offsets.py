@@ -19,7 +19,7 @@ piece of the stretch gets the stretch's whole span.
 
 from __future__ import annotations
 
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from .alignment import AlignedText, Span
 from .charsmap import CharsMap
@@ -65,30 +65,34 @@ class OffsetMapper:
         self._plain_chars: set = set()  # characters the fast normaliser leaves alone (a cache)
         self.last_rules = FAST_RULES  # which rule set produced the most recent spans (for tests)
 
-    def spans(self, text: str, start: int, pieces: Sequence[str]) -> List[Span]:
-        """Original ``(start, end)`` character spans of ``pieces``, the pieces of ``text``.
+    def align(self, text: str, start: int, pieces: Sequence[str]) -> Tuple[List[Span], Sequence[str]]:
+        """Original ``(start, end)`` character spans of ``pieces``, the pieces of ``text``, and the fast tokenizer's pieces.
 
-        ``start`` is the position of ``text`` inside the full original string.
+        ``start`` is the position of ``text`` inside the full original string. The fast
+        tokenizer's pieces are ``pieces`` themselves, except where it normalises differently
+        and its pieces have the same ids: then an unknown piece may hold other characters
+        (``"á\u0302Ǎ"``: SentencePiece's ``"\u0302Ǎ"``, the fast tokenizer's ``"Ǎ"``), and
+        ``BatchEncoding.tokens()`` shows the fast tokenizer's.
         """
         if not pieces:
-            return []
+            return [], pieces
         aligned = AlignedText.from_original(text, start)
         fast_pipeline(aligned, self._charsmap, self._add_prefix, self._plain_chars)
         result = _spans_of_pieces(aligned, pieces)
         if result is not None:
             self.last_rules = FAST_RULES
-            return result
+            return result, pieces
         fast_pieces = self._encode_pieces(aligned.text.replace(METASPACE, " "))
         if self._piece_ids(fast_pieces) == self._piece_ids(pieces):
             result = _spans_of_pieces(aligned, fast_pieces)
             if result is not None:
                 self.last_rules = FAST_RULES_RETOKENISED
-                return result
+                return result, fast_pieces
         aligned = AlignedText.from_original(text, start)
         sentencepiece_pipeline(aligned, self._charsmap, self._add_prefix)
         result = _spans_of_pieces(aligned, pieces)
         if result is not None:
             self.last_rules = SENTENCEPIECE_RULES
-            return result
+            return result, pieces
         self.last_rules = WHOLE_STRETCH
-        return [(start, start + len(text))] * len(pieces)
+        return [(start, start + len(text))] * len(pieces), pieces

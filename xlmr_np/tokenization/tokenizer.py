@@ -474,7 +474,8 @@ class XLMRobertaTokenizer:
                 pieces = next(encoded_stretches)
                 piece_ids = [self._layout.id_of_token(piece) for piece in pieces]
                 ids.extend(piece_ids)
-                spans.extend(self._offsets().spans(stretch.text, stretch.start, pieces))
+                stretch_spans, pieces = self._offsets().align(stretch.text, stretch.start, pieces)  # the fast tokenizer's pieces
+                spans.extend(stretch_spans)
                 stretch_words, next_word = word_ids_of_pieces(pieces, next_word)
                 words.extend(stretch_words)
                 unknown = self._unknown_token_string
