@@ -175,6 +175,7 @@ RAW_TEXTS = [
     "😀 😀😀 x",  # "▁" on its own is a piece, in the word it starts
     "x\u2581y \u2581\u2581z",  # a written "▁" cuts like a space
     "a \x1f b \u200b c",  # characters normalisation deletes
+    "a\x1fb\u200bc\ufeffd",  # a deleted character joins, a zero-width space or BOM cuts (both become spaces)
     "ﬁne ﬂow Ⅻ ½",
     "x a\u0301\u0302\u01cd y",  # fast normalises the cluster to "á" but gets the same ids: its unknown piece is "Ǎ", not "\u0302Ǎ"
     "3.14, 2,71 (x) [y] {z}",
