@@ -18,7 +18,7 @@ from reference import assert_close, reference_checkpoint
 from tokenizer_fixtures import corpus_lines, tokenizer_sets, unigram  # noqa: F401 - pytest fixtures
 from xlmr_np import InputError
 from xlmr_np.pipelines import pipeline
-from xlmr_np.pipelines.question_answering import QuestionAnsweringPipeline, word_spans
+from xlmr_np.pipelines.question_answering import QuestionAnsweringPipeline, character_span
 
 # The reference's postprocessing calls np.array on a torch tensor, which NumPy 2 warns about.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -112,23 +112,28 @@ def test_call_forms(qa_checkpoint):
     assert ours([]) == []
 
 
-def test_word_spans_equal_the_fast_tokenizers_words(unigram):  # noqa: F811
-    """``align_to_words`` relies on word boundaries; check them against ``word_to_chars``."""
+def test_word_aligned_spans_equal_the_references(unigram):  # noqa: F811
+    """``align_to_words`` widens a token to its word as the reference's ``get_indices`` does with
+    the fast tokenizer's ``Encoding`` (``word_to_chars(token_to_word(...), sequence_index=1)``)."""
     options = dict(truncation="only_second", max_length=40, stride=5, return_overflowing_tokens=True,
                    return_offsets_mapping=True)
     texts = [line for line in corpus_lines()[::3] if line.strip()] + [c for _, c in EXAMPLES] + [
         "x <mask>東京 ok \u2581y", "a  <unk>  b", "…(naïvé\U000446cdİstanbul)"]
+    widened = 0
     for text in texts:
         ours, fast = unigram.ours("q", text, **options), unigram.fast("q", text, **options)
         if ours["input_ids"] != fast["input_ids"]:  # no reference where the ids differ
             continue
         for row in range(len(ours["input_ids"])):
             encoding = fast[row]
-            want = {index: tuple(encoding.word_to_chars(encoding.token_to_word(index), sequence_index=1))
-                    for index, sequence in enumerate(encoding.sequence_ids) if sequence == 1}
-            got = word_spans(text, ours["input_ids"][row], ours.sequence_ids(row), ours["offset_mapping"][row],
-                             unigram.ours)
-            assert got == want, text
+            context = [index for index, sequence in enumerate(encoding.sequence_ids) if sequence == 1]
+            for s, e in zip(context, context[1:] + context[-1:]):
+                want = (encoding.word_to_chars(encoding.token_to_word(s), sequence_index=1)[0],
+                        encoding.word_to_chars(encoding.token_to_word(e), sequence_index=1)[1])
+                assert character_span(ours, row, s, e, True) == want, text
+                widened += want != (encoding.offsets[s][0], encoding.offsets[e][1])
+            assert character_span(ours, row, 0, 0, True) == (0, 0)  # <s>: the null answer's offsets
+    assert widened > 0  # some spans were widened to words
 
 
 def test_max_question_len_cuts_the_question(qa_checkpoint):

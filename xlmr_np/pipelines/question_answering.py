@@ -22,8 +22,8 @@ own, exactly as the reference does:
 - the answers of all windows are sorted by score (stable) and the first ``top_k`` kept.
 
 Character spans follow ``align_to_words=True`` (the default): the answer is widened to whole
-words, a word being a run of tokens that starts with "▁" (or an added token), as the fast
-tokenizer's word ids; ``align_to_words=False`` keeps token offsets.
+words, the tokenizer's ``word_ids`` (those of the fast tokenizer: a run of tokens that starts
+with "▁", or an added token); ``align_to_words=False`` keeps token offsets.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from ..backend import to_numpy
 from ..errors import InputError
 from ..heads import XLMRobertaForQuestionAnswering
 from .base import Pipeline
-from .token_classification import SPACE
 
 MASKED_LOGIT = -10000.0
 MIN_NULL_SCORE = 1000000
@@ -193,10 +192,8 @@ class QuestionAnsweringPipeline(Pipeline):
                 starts, ends, scores, min_null_score = select_starts_ends(
                     start_logits, end_logits, p_mask, min_null_score, top_k, handle_impossible_answer,
                     max_answer_len)
-                offsets = encoding["offset_mapping"][row]
-                words = word_spans(context, ids, sequence_ids, offsets, self.tokenizer) if align_to_words else None
                 for s, e, score in zip(starts, ends, scores):
-                    start_index, end_index = character_span(int(s), int(e), offsets, words)
+                    start_index, end_index = character_span(encoding, row, int(s), int(e), align_to_words)
                     answers.append({"score": score.item(), "start": start_index, "end": end_index,
                                     "answer": context[start_index:end_index]})
             if handle_impossible_answer:
@@ -214,38 +211,19 @@ class QuestionAnsweringPipeline(Pipeline):
             question = question[:encoded["offset_mapping"][max_question_len - 1][1]]
 
 
-def word_spans(context, ids, sequence_ids, offsets, tokenizer):
-    """Token index -> character span of its word, for the context tokens of one window.
+def character_span(encoding, row, s, e, align_to_words):
+    """(start, end) characters of the answer from token ``s`` to token ``e`` of ``row`` (``get_indices``).
 
-    Words as the fast tokenizer's ``word_ids``: a token starting with "▁" starts a word, an added
-    token written in the text (``<mask>``, ...) is a word of its own (an ``<unk>`` the model
-    made for an unknown character is not); a window that starts inside a word starts a word.
-    The span runs from the word's first token's start to its last token's end, within this
-    window (``Encoding.word_to_chars``).
+    With ``align_to_words``: from the start of ``s``'s word to the end of ``e``'s, within this
+    window (``word_to_chars``); the tokens' own offsets otherwise, and for a token outside the
+    context's words (``<s>``, the null answer), where the reference's lookup fails and falls back.
     """
-    added = tokenizer.added_tokens_decoder
-    token_words, spans = {}, []
-    previous_added = True
-    for index, (token_id, sequence) in enumerate(zip(ids, sequence_ids)):
-        if sequence != 1:
-            previous_added = True
-            continue
-        start, end = offsets[index]
-        is_added = token_id in added and added[token_id].content in context[start:end]
-        piece = tokenizer.convert_ids_to_tokens(token_id)
-        if previous_added or is_added or piece.startswith(SPACE):
-            spans.append([offsets[index][0], offsets[index][1]])
-        else:
-            spans[-1][1] = offsets[index][1]
-        token_words[index] = len(spans) - 1
-        previous_added = is_added
-    return {index: tuple(spans[word]) for index, word in token_words.items()}
-
-
-def character_span(s, e, offsets, words):
-    """(start, end) characters of the answer from token ``s`` to token ``e`` (``get_indices``)."""
-    if words is not None and s in words and e in words:
-        return int(words[s][0]), int(words[e][1])
+    offsets = encoding["offset_mapping"][row]
+    if align_to_words:
+        start_word, end_word = encoding.token_to_word(row, s), encoding.token_to_word(row, e)
+        if start_word is not None and end_word is not None:
+            return (encoding.word_to_chars(row, start_word, sequence_index=1).start,
+                    encoding.word_to_chars(row, end_word, sequence_index=1).end)
     return int(offsets[s][0]), int(offsets[e][1])
 
 
