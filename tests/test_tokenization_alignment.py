@@ -24,9 +24,11 @@ from xlmr_np.tokenization.batch_encoding import CharSpan, TokenSpan
 from xlmr_np.tokenization.rows import word_ids_of_pieces
 
 try:
-    from tokenizer_fixtures import any_model, configured, text_strategy, tokenizer_sets, unigram  # noqa: F401
+    from tokenizer_fixtures import (  # noqa: F401
+        any_model, configured, draw_call_inputs, tokenised_strings, tokenizer_sets, unigram)
 except ImportError:  # tests/ imported as a package
-    from tests.tokenizer_fixtures import any_model, configured, text_strategy, tokenizer_sets, unigram  # noqa: F401
+    from tests.tokenizer_fixtures import (  # noqa: F401
+        any_model, configured, draw_call_inputs, tokenised_strings, tokenizer_sets, unigram)
 
 # transformers warns about drawn combinations it ignores, e.g. max_length with padding=True and no truncation.
 pytestmark = pytest.mark.filterwarnings("ignore:`max_length` is ignored:UserWarning")
@@ -89,23 +91,11 @@ def assert_alignment_equal(ours, fast, texts_length: int):
 
 # ---------------------------------------------------------------------- hypothesis sweep
 
-words = st.lists(text_strategy(2), max_size=4)
-
-
 @st.composite
 def calls(draw):
     split = draw(st.booleans())
-    one = words if split else text_strategy(6)
-    size = draw(st.one_of(st.none(), st.integers(1, 3)))  # None: one example, not a batch
-    paired = draw(st.booleans())
-    if size is None:
-        text, text_pair = draw(one), draw(one) if paired else None
-        examples = [(text, text_pair)]
-    else:
-        text = draw(st.lists(one, min_size=size, max_size=size))
-        text_pair = draw(st.lists(one, min_size=size, max_size=size)) if paired else None
-        examples = list(zip(text, text_pair or [None] * size))
-    strings = [string for example in examples for part in example if part is not None for string in (part if split else [part])]
+    text, text_pair, examples = draw_call_inputs(draw, split)
+    strings = tokenised_strings(examples, split)
     overflow = draw(st.booleans())
     truncation = draw(st.sampled_from([None, True, "only_first", "only_second"] if overflow else [None, True]))
     kwargs = dict(

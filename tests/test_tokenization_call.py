@@ -32,9 +32,11 @@ from xlmr_np.errors import InputError
 from xlmr_np.tokenization.inputs import LARGE_INTEGER, VERY_LARGE_INTEGER
 
 try:
-    from tokenizer_fixtures import any_model, configured, text_strategy, tokenizer_sets  # noqa: F401
+    from tokenizer_fixtures import (  # noqa: F401
+        any_model, configured, draw_call_inputs, tokenised_strings, tokenizer_sets)
 except ImportError:  # tests/ imported as a package
-    from tests.tokenizer_fixtures import any_model, configured, text_strategy, tokenizer_sets  # noqa: F401
+    from tests.tokenizer_fixtures import (  # noqa: F401
+        any_model, configured, draw_call_inputs, tokenised_strings, tokenizer_sets)
 
 # transformers warns about the drawn combinations it ignores, e.g. max_length with padding=True and no truncation.
 pytestmark = pytest.mark.filterwarnings("ignore:`max_length` is ignored:UserWarning")
@@ -98,24 +100,12 @@ class Call:
         return strategy if self.limit is not None else None
 
 
-words = st.lists(text_strategy(2), max_size=4)
-
-
 @st.composite
 def calls(draw):
     split = draw(st.booleans())
-    one = words if split else text_strategy(6)
-    size = draw(st.one_of(st.none(), st.integers(1, 3)))  # None: one example, not a batch
-    paired = draw(st.booleans())
-    if size is None:
-        text, text_pair = draw(one), draw(one) if paired else None
-        examples = [(text, text_pair)]
-    else:
-        text = draw(st.lists(one, min_size=size, max_size=size))
-        text_pair = draw(st.lists(one, min_size=size, max_size=size)) if paired else None
-        examples = list(zip(text, text_pair or [None] * size))
-        if paired and not split and draw(st.booleans()):
-            text, text_pair = [tuple(example) for example in examples], None  # a batch of (text, pair) tuples
+    text, text_pair, examples = draw_call_inputs(draw, split)
+    if isinstance(text, list) and text_pair is not None and not split and draw(st.booleans()):
+        text, text_pair = [tuple(example) for example in examples], None  # a batch of (text, pair) tuples
     kwargs = dict(
         add_special_tokens=draw(st.booleans()),
         padding=draw(st.sampled_from(PADDINGS)),
@@ -131,11 +121,7 @@ def calls(draw):
         return_token_type_ids=draw(st.sampled_from([None, True, False])),
         is_split_into_words=split,
     )
-    strings = []
-    for example in examples:
-        for part in example:
-            if part is not None:
-                strings.extend(part if split else [part])
+    strings = tokenised_strings(examples, split)
     settings = dict(
         truncation_side=draw(st.sampled_from(["right", "left"])),
         padding_side=draw(st.sampled_from(["right", "left"])),

@@ -173,3 +173,28 @@ def text_strategy(max_fragments: int = 12):
         st.sampled_from(FRAGMENTS).map(lambda text: " " + text),
     )
     return st.lists(fragment, max_size=max_fragments).map("".join)
+
+
+WORD_LISTS = st.lists(text_strategy(2), max_size=4)
+"""Word lists for ``is_split_into_words=True``: up to four words of up to two fragments."""
+
+
+def draw_call_inputs(draw, split: bool):
+    """``text`` and ``text_pair`` of a tokenizer call: one example or a batch of 1-3, a pair or not,
+    texts or (``split``) word lists. Returns ``(text, text_pair, examples)``, ``examples`` being the
+    ``(text, pair or None)`` of each example."""
+    one = WORD_LISTS if split else text_strategy(6)
+    size = draw(st.one_of(st.none(), st.integers(1, 3)))  # None: one example, not a batch
+    paired = draw(st.booleans())
+    if size is None:
+        text, text_pair = draw(one), draw(one) if paired else None
+        return text, text_pair, [(text, text_pair)]
+    text = draw(st.lists(one, min_size=size, max_size=size))
+    text_pair = draw(st.lists(one, min_size=size, max_size=size)) if paired else None
+    return text, text_pair, list(zip(text, text_pair or [None] * size))
+
+
+def tokenised_strings(examples, split: bool) -> list:
+    """Every text or word of ``examples`` that gets tokenised on its own."""
+    return [string for example in examples for part in example if part is not None
+            for string in (part if split else [part])]
