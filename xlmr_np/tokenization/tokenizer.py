@@ -600,9 +600,7 @@ class XLMRobertaTokenizer:
         fields["_sequence_ids"] = [row.sequence_ids for row in rows]
         lengths = [len(row) for row in rows_ids]
 
-        target = padding_rules.target_length(
-            padding_strategy, [len(row) for row in rows_ids], max_length, pad_to_multiple_of
-        )
+        target = padding_rules.target_length(padding_strategy, lengths, max_length, pad_to_multiple_of)
         if target is not None:
             pad_values = {
                 "input_ids": self.pad_token_id,
