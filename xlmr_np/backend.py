@@ -71,20 +71,11 @@ def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool):
     cupy = _cupy()
     from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
 
-    runtime = cupy.cuda.runtime
     m, k = (a.shape[-1], a.shape[-2]) if a_transposed else (a.shape[-2], a.shape[-1])
     n = b.shape[-2] if b_transposed else b.shape[-1]
     batch = math.prod(a.shape[:-2])
     out = cupy.empty(tuple(a.shape[:-2]) + (m, n), dtype=a.dtype)
-    name = numpy.dtype(a.dtype).name
-    data_type = {"float16": runtime.CUDA_R_16F, "float32": runtime.CUDA_R_32F, "float64": runtime.CUDA_R_64F}[name]
-    if name == "float64":
-        compute, scalar = cublas.CUBLAS_COMPUTE_64F, numpy.float64
-    elif name == "float32" and os.environ.get("CUPY_TF32", "0") != "0":
-        compute, scalar = cublas.CUBLAS_COMPUTE_32F_FAST_TF32, numpy.float32
-    else:
-        compute, scalar = cublas.CUBLAS_COMPUTE_32F, numpy.float32
-    alpha, beta = numpy.ones(1, dtype=scalar), numpy.zeros(1, dtype=scalar)
+    data_type, compute, alpha, beta = _cublas_types(a.dtype, os.environ.get("CUPY_TF32", "0") != "0")
     # cuBLAS is column-major: a row-major (r, c) matrix is its (c, r) transpose there, so
     # out = a @ b is computed as out^T = b^T a^T; a stored transposed needs op T, ld = its columns.
     op_a, ld_a = (cublas.CUBLAS_OP_T, m) if a_transposed else (cublas.CUBLAS_OP_N, k)
@@ -98,6 +89,24 @@ def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool):
         beta.ctypes.data, out.data.ptr, data_type, n, m * n,
         batch, compute, cublas.CUBLAS_GEMM_DEFAULT)
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _cublas_types(dtype, tf32: bool):
+    """(data type, compute type, alpha, beta) of a cuBLAS product of ``dtype`` arrays, found once
+    per dtype: working them out on each call cost more host time than the call itself."""
+    from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
+
+    runtime = _cupy().cuda.runtime
+    name = numpy.dtype(dtype).name
+    data_type = {"float16": runtime.CUDA_R_16F, "float32": runtime.CUDA_R_32F, "float64": runtime.CUDA_R_64F}[name]
+    if name == "float64":
+        compute, scalar = cublas.CUBLAS_COMPUTE_64F, numpy.float64
+    elif name == "float32" and tf32:
+        compute, scalar = cublas.CUBLAS_COMPUTE_32F_FAST_TF32, numpy.float32
+    else:
+        compute, scalar = cublas.CUBLAS_COMPUTE_32F, numpy.float32
+    return data_type, compute, numpy.ones(1, dtype=scalar), numpy.zeros(1, dtype=scalar)
 
 
 def cupy_available() -> bool:
@@ -127,10 +136,15 @@ def get_xp(name: str):
 
 def backend_of(array) -> str:
     """The name of the backend an array lives on."""
+    # Called several times per step: the common types are recognised first and cheaply (on a GPU
+    # the host time of a step is most of its time).
+    kind = type(array)
+    if kind is numpy.ndarray:
+        return "numpy"
+    if kind.__module__.startswith("cupy"):
+        return "cupy"
     if isinstance(array, numpy.ndarray) or numpy.isscalar(array):
         return "numpy"
-    if type(array).__module__.startswith("cupy"):
-        return "cupy"
     for name, registered in _REGISTERED.items():
         if isinstance(array, registered.array_type):
             return name
@@ -139,7 +153,10 @@ def backend_of(array) -> str:
 
 def namespace(array):
     """The array module (``xp``) that computes on ``array``."""
-    return get_xp(backend_of(array))
+    name = backend_of(array)
+    if name == "numpy":
+        return numpy
+    return _cupy() if name == "cupy" else get_xp(name)
 
 
 def is_array(value) -> bool:

@@ -44,10 +44,11 @@ def warp_sum(variable: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def kernels(dtype_name: str):
-    """The kernels for arrays of one dtype; compiled by CuPy on first use and cached on disk."""
+def kernels(dtype):
+    """The kernels for arrays of one dtype; compiled by CuPy on first use and cached on disk.
+    Keyed by the dtype itself: reading ``dtype.name`` costs microseconds of host time per call."""
     cp = backend.get_xp("cupy")
-    name, c = COMPUTE_TYPES[dtype_name]
+    name, c = COMPUTE_TYPES[cp.dtype(dtype).name]
     f = "f" if c == "float" else ""  # expf / erff / sqrtf / fmaxf for float, exp / erf / ... for double
     lowest = "-3.402823466e+38f" if c == "float" else "-1.7976931348623157e+308"
     return {
@@ -100,27 +101,27 @@ def rows_of(x):
 
 def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
     """GELU(x + bias), overwriting ``x``: one kernel."""
-    kernels(x.dtype.name)["bias_gelu"](bias, x)
+    kernels(x.dtype)["bias_gelu"](bias, x)
 
 
 def layer_norm_(x, weight, bias, eps):  # (rows, hidden), in place
     """LayerNorm over the last axis, overwriting ``x``: one kernel."""
     flat, rows = rows_of(x)
-    kernels(x.dtype.name)["layer_norm"](flat, flat, weight, bias, x.shape[-1], 0, eps, flat, size=rows * 32)
+    kernels(x.dtype)["layer_norm"](flat, flat, weight, bias, x.shape[-1], 0, eps, flat, size=rows * 32)
 
 
 def bias_residual_layer_norm_(x, bias, residual, weight, norm_bias, eps):  # (rows, hidden), in place
     """LayerNorm(x + bias + residual), overwriting ``x``: one kernel."""
     flat, rows = rows_of(x)
     residual_flat, _ = rows_of(residual)
-    kernels(x.dtype.name)["layer_norm"](bias, residual_flat, weight, norm_bias, x.shape[-1], 1, eps, flat,
-                                        size=rows * 32)
+    kernels(x.dtype)["layer_norm"](bias, residual_flat, weight, norm_bias, x.shape[-1], 1, eps, flat,
+                                   size=rows * 32)
 
 
 def softmax_(scores):  # (..., keys), in place
     """Softmax over the last axis, overwriting ``scores``: one kernel."""
     flat, rows = rows_of(scores)
-    kernels(scores.dtype.name)["softmax"](scores.shape[-1], flat, size=rows * 32)
+    kernels(scores.dtype)["softmax"](scores.shape[-1], flat, size=rows * 32)
 
 
 def operand(x):
