@@ -266,18 +266,45 @@ def test_float16_packed_path_is_refused_off_the_gpu():
         model.encode_batch([[0, 2]])
 
 
+@given(lengths=st.lists(st.integers(1, 9), min_size=1, max_size=7), seed=st.integers(0, 2**16),
+       position_embedding_type=st.sampled_from(["absolute", "relative_key", "relative_key_query"]),
+       is_decoder=st.booleans(), dtype=st.sampled_from(["float32", "float64"]))
+def test_padded_attention_equals_attention_per_block(lengths, seed, position_embedding_type, is_decoder, dtype):
+    """The GPU's attention (every sequence padded to the longest, padding keys masked) against
+    attention per block of equal lengths, on the same packed rows of a layer's QKV projection."""
+    config = xlmr_np.XLMRobertaConfig(vocab_size=30, hidden_size=12, num_hidden_layers=1, num_attention_heads=3,
+                                      intermediate_size=16, max_position_embeddings=20, is_decoder=is_decoder,
+                                      position_embedding_type=position_embedding_type)
+    model = xlmr_np.XLMRobertaModel(config, seed=seed).to("numpy", dtype=dtype)
+    rng = np.random.default_rng(seed)
+    batch = pack([rng.integers(0, 30, size=n) for n in lengths])
+    weight, bias = packed.fused_layer_weights(model)[0]
+    hidden = rng.standard_normal((sum(lengths), 12)).astype(dtype)
+    qkv = hidden @ weight.T + bias  # (tokens, 3 * all_head)
+    layer = model.encoder.layer[0]
+    per_block = np.empty((qkv.shape[0], 12), dtype=dtype)
+    for block in batch.groups:
+        packed_attention.attend_block(layer.attention.self, qkv, per_block, block, is_decoder)
+    padded = packed_attention.attend_padded(layer.attention.self, qkv, batch, is_decoder)
+    assert padded.shape == per_block.shape and padded.dtype == per_block.dtype
+    np.testing.assert_allclose(padded, per_block, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-6)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not backend.cupy_available(), reason="CuPy with a usable NVIDIA GPU is not available here")
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 @pytest.mark.parametrize("extra", [{}, {"position_embedding_type": "relative_key_query"},
                                    {"position_embedding_type": "relative_key", "is_decoder": True},
-                                   {"hidden_act": "silu"}])
+                                   {"hidden_act": "silu"}, {"pruned": {0: [0, 1, 2, 3], 1: [2]}}])
 def test_packed_on_cupy_equals_plain_forward(extra, dtype):
     """The fast path on CuPy (fused kernels of xlmr_np/fast/cuda_kernels.py) against the plain
     forward on CuPy, sequence by sequence; float16 with the float16 tolerance of test_precision.py."""
     config = xlmr_np.XLMRobertaConfig(vocab_size=60, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                                      intermediate_size=48, max_position_embeddings=40, **extra)
-    model = xlmr_np.XLMRobertaModel(config, seed=3).to("cupy", dtype=dtype)
+                                      intermediate_size=48, max_position_embeddings=40,
+                                      **{k: v for k, v in extra.items() if k != "pruned"})
+    model = xlmr_np.XLMRobertaModel(config, seed=3)
+    model.prune_heads(extra.get("pruned", {}))
+    model.to("cupy", dtype=dtype)
     rng = np.random.default_rng(0)
     sequences = [rng.integers(3, 60, size=n) for n in (7, 12, 7, 3, 12, 1)]
     packed = model.encode_batch(sequences)

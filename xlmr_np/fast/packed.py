@@ -46,6 +46,7 @@ class PackedBatch:
     order: list  # order[i] = input index of packed sequence i
     starts: list  # first token row of each packed sequence
     groups: list  # (first row, number of sequences, length) per run of equal lengths
+    padded_layout: dict = None  # set on first use by packed_attention.padded_layout
 
 
 def pack(sequences) -> PackedBatch:

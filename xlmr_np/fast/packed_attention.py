@@ -14,6 +14,28 @@ from ..modeling.attention import key_position_scores, query_position_scores, rel
 from .kernels import batched_matmul, softmax_
 
 
+def attend_heads(attention, query, key, value, is_decoder: bool, key_mask=None):
+    """softmax(q k^T + position scores + masks) v for ``n`` sequences of one length L (or padded
+    to it, with ``key_mask`` (n, 1, 1, L) holding the lowest value at padding): (n, heads, L, d)
+    each, queries pre-scaled -> (n, heads, L, d)."""
+    xp = namespace(query)
+    length = query.shape[-2]
+    scores = batched_matmul(query, xp.swapaxes(key, -1, -2))  # (n, heads, L, L)
+    if attention.position_embedding_type in ("relative_key", "relative_key_query"):
+        positions = relative_position_embeddings(attention.distance_embedding, length, length,
+                                                 False).astype(query.dtype)
+        scores += query_position_scores(query, positions)
+        if attention.position_embedding_type == "relative_key_query":
+            scores += key_position_scores(key, positions) * (1.0 / math.sqrt(query.shape[-1]))
+    if is_decoder:
+        future = xp.arange(length)[None, :] > xp.arange(length)[:, None]  # (L, L)
+        scores += xp.where(future, finfo_min(scores.dtype), 0.0).astype(scores.dtype)
+    if key_mask is not None:
+        scores += key_mask  # (n, 1, 1, L)
+    softmax_(scores)
+    return batched_matmul(scores, value)  # (n, heads, L, d)
+
+
 def attend_block(attention, qkv, context, block, is_decoder: bool):
     """Attention for ``count`` packed sequences of one ``length``, from their rows of ``qkv``
     (pre-scaled queries) into the same rows of ``context``: for as many heads as ``context`` has
@@ -34,25 +56,67 @@ def attend_block(attention, qkv, context, block, is_decoder: bool):
         query = xp.transpose(qkv_block[:, :, 0], (0, 2, 1, 3))  # (count, heads, L, d), pre-scaled
         key = xp.transpose(qkv_block[:, :, 1], (0, 2, 1, 3))
         value = xp.transpose(qkv_block[:, :, 2], (0, 2, 1, 3))
-    scores = batched_matmul(query, xp.swapaxes(key, -1, -2))  # (count, heads, L, L)
-    if attention.position_embedding_type in ("relative_key", "relative_key_query"):
-        positions = relative_position_embeddings(attention.distance_embedding, length, length,
-                                                 False).astype(qkv.dtype)
-        scores += query_position_scores(query, positions)
-        if attention.position_embedding_type == "relative_key_query":
-            scores += key_position_scores(key, positions) * (1.0 / math.sqrt(head_dim))
-    if is_decoder:
-        future = xp.arange(length)[None, :] > xp.arange(length)[:, None]  # (L, L)
-        scores += xp.where(future, finfo_min(scores.dtype), 0.0).astype(scores.dtype)
-    softmax_(scores)
-    merged = xp.transpose(batched_matmul(scores, value), (0, 2, 1, 3))  # (count, L, heads, d)
+    merged = xp.transpose(attend_heads(attention, query, key, value, is_decoder), (0, 2, 1, 3))  # (count, L, heads, d)
     xp.reshape(context[rows], (count, length, heads, head_dim))[...] = merged  # into the rows, one copy
 
 
+def padded_layout(batch, dtype):
+    """Where a PackedBatch's rows go in a padded (sequences, longest) batch, worked out once per
+    batch on its device: ``gather`` (n, L), the row each slot reads (a padding slot repeats its
+    sequence's last row); ``scatter`` (tokens,), each row's slot in the flattened (n * L) batch;
+    ``key_mask`` (n, 1, 1, L) of ``dtype``, the lowest value at padding slots and 0 elsewhere."""
+    xp = namespace(batch.ids)
+    cached = batch.padded_layout
+    if cached is None:
+        count, longest, tokens = len(batch.lengths), max(batch.lengths), sum(batch.lengths)
+        starts = xp.asarray(batch.starts)[:, None]  # (n, 1)
+        lengths = xp.asarray(batch.lengths)[:, None]  # (n, 1)
+        positions = xp.arange(longest)[None, :]  # (1, L)
+        gather = starts + xp.minimum(positions, lengths - 1)  # (n, L)
+        # token r of sequence i sits at slot i * L + (r - start_i)
+        scatter = xp.repeat(xp.arange(count) * longest - starts[:, 0], batch.lengths) + xp.arange(tokens)
+        cached = batch.padded_layout = {"gather": gather, "scatter": scatter, "padding": positions >= lengths,
+                                        "key_masks": {}}
+    masks = cached["key_masks"]
+    if dtype not in masks:
+        masks[dtype] = xp.where(cached["padding"], finfo_min(dtype), 0.0).astype(dtype)[:, None, None, :]
+    return cached["gather"], cached["scatter"], masks[dtype]
+
+
+def attend_padded(attention, qkv, batch, is_decoder: bool):
+    """Attention for all of a batch's sequences at once, padded to the longest with its padding
+    keys masked: a handful of kernels per layer, whatever the number of lengths (the GPU's way;
+    ``attend`` says when). (tokens, 3 * all_head) -> (tokens, all_head)."""
+    xp = namespace(qkv)
+    head_dim = attention.attention_head_size
+    heads = attention.all_head_size // head_dim
+    gather, scatter, key_mask = padded_layout(batch, qkv.dtype)
+    count, longest = gather.shape
+    padded = xp.reshape(xp.take(qkv, xp.reshape(gather, (-1,)), axis=0), (count, longest, 3, heads, head_dim))
+    tiles = xp.ascontiguousarray(xp.transpose(padded, (2, 0, 3, 1, 4)))  # (3, n, heads, L, d)
+    merged = xp.transpose(attend_heads(attention, tiles[0], tiles[1], tiles[2], is_decoder, key_mask),
+                          (0, 2, 1, 3))  # (n, L, heads, d)
+    return xp.take(xp.reshape(merged, (count * longest, heads * head_dim)), scatter, axis=0)  # (tokens, all_head)
+
+
+MAX_PADDED_SCORES = 2**27
+"""Most attention scores (sequences x heads x longest^2) ``attend`` pads a batch to on a GPU:
+256 MiB of float16 scores. Bigger batches are attended per block of equal lengths."""
+
+
 def attend(layer, qkv, batch, is_decoder: bool):
-    """Attention per block of equal-length sequences: (tokens, 3 * all_head) -> (tokens, all_head)."""
+    """Attention per block of equal-length sequences: (tokens, 3 * all_head) -> (tokens, all_head).
+
+    On a GPU each block costs a few kernel launches per layer, whose host time is the bottleneck
+    there: a batch of several lengths is instead padded to its longest for attention alone
+    (``attend_padded``); the dense layers still see real tokens only."""
     attention = layer.attention.self
     xp = namespace(qkv)
+    if attention.all_head_size == 0:  # every head pruned: nothing to attend with
+        return xp.empty((qkv.shape[0], 0), dtype=qkv.dtype)
+    padded_scores = len(batch.lengths) * attention.num_attention_heads * max(batch.lengths) ** 2
+    if backend_of(qkv) == "cupy" and len(batch.groups) > 1 and padded_scores <= MAX_PADDED_SCORES:
+        return attend_padded(attention, qkv, batch, is_decoder)
     context = xp.empty((qkv.shape[0], attention.all_head_size), dtype=qkv.dtype)
     for block in batch.groups:
         attend_block(attention, qkv, context, block, is_decoder)
