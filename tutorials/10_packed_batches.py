@@ -83,12 +83,16 @@ assert batch.lengths == sorted(batch.lengths) and batch.ids.shape == (15,)
 # sentence), and a layer is: one fused query/key/value matmul over all tokens, attention per
 # block of equal-length sentences, the output projection, the feed-forward — all on the packed
 # matrix. On CuPy the same steps call fused GPU kernels and the attention products go straight
-# to cuBLAS (the backends page):
+# to cuBLAS (the backends page). A block is a plain (sentences, heads, length, head_dim) attention
+# with no mask; on a GPU, where every block's few kernel launches cost more host time than their
+# arithmetic, `attend` instead pads a batch of several lengths to its longest for attention alone
+# and masks the padding keys:
 
 # %%
 show_source(packed.packed_position_ids)
 show_source(packed.encoder_layer)
-show_lines(packed_attention.attend_block, "first, count, length = block", "scores = batched_matmul(query")
+show_lines(packed_attention.attend_block, "first, count, length = block", "into the rows, one copy")
+show_lines(packed_attention.attend, "if backend_of(qkv)", "attend_block(attention")
 
 # %% [markdown]
 # On a CPU with several cores, each thread usually takes its own group of whole sentences

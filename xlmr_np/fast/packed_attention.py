@@ -60,7 +60,8 @@ def attend_block(attention, qkv, context, block, is_decoder: bool):
         query = xp.transpose(qkv_block[:, :, 0], (0, 2, 1, 3))  # (count, heads, L, d), pre-scaled
         key = xp.transpose(qkv_block[:, :, 1], (0, 2, 1, 3))
         value = xp.transpose(qkv_block[:, :, 2], (0, 2, 1, 3))
-    merged = xp.transpose(attend_heads(attention, query, key, value, is_decoder), (0, 2, 1, 3))  # (count, L, heads, d)
+    attended = attend_heads(attention, query, key, value, is_decoder)  # (count, heads, L, d)
+    merged = xp.transpose(attended, (0, 2, 1, 3))  # (count, L, heads, d)
     xp.reshape(context[rows], (count, length, heads, head_dim))[...] = merged  # into the rows, one copy
 
 
@@ -106,16 +107,17 @@ def attend_padded(attention, qkv, batch, is_decoder: bool):
     heads = attention.all_head_size // head_dim
     gather, scatter, mask = padded_layout(batch, qkv.dtype, is_decoder)
     count, longest = gather.shape
-    padded = xp.reshape(xp.take(qkv, xp.reshape(gather, (-1,)), axis=0), (count, longest, 3, heads, head_dim))
+    rows = xp.take(qkv, xp.reshape(gather, (-1,)), axis=0)  # (n * L, 3 * all_head)
+    padded = xp.reshape(rows, (count, longest, 3, heads, head_dim))
     tiles = xp.ascontiguousarray(xp.transpose(padded, (2, 0, 3, 1, 4)))  # (3, n, heads, L, d)
-    merged = xp.transpose(attend_heads(attention, tiles[0], tiles[1], tiles[2], is_decoder, mask),
-                          (0, 2, 1, 3))  # (n, L, heads, d)
+    attended = attend_heads(attention, tiles[0], tiles[1], tiles[2], is_decoder, mask)  # (n, heads, L, d)
+    merged = xp.transpose(attended, (0, 2, 1, 3))  # (n, L, heads, d)
     return xp.take(xp.reshape(merged, (count * longest, heads * head_dim)), scatter, axis=0)  # (tokens, all_head)
 
 
 MAX_PADDED_SCORES = 2**27
 """Most attention scores (sequences x heads x longest^2) ``attend`` pads a batch to on a GPU:
-256 MiB of float16 scores. Bigger batches are attended per block of equal lengths."""
+256 MiB at float16. Bigger batches are attended per block of equal lengths."""
 
 
 def attend(layer, qkv, batch, is_decoder: bool):
