@@ -24,6 +24,7 @@ with an over-long result), the test checks what docs/tokenizer.md says we do;
 from dataclasses import dataclass, field
 from typing import Optional
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -236,6 +237,35 @@ def test_call_equals_transformers(any_model, call):
             # Without padding; "do_not_pad" rather than False keeps transformers' truncation default unchanged.
             unpadded = outcome(any_model.fast, call, padding=call.kwargs["padding"] and "do_not_pad", pad_to_multiple_of=None)
             assert ours["length"] == [len(row) for row in unpadded["input_ids"]]  # REFERENCES_DIFFER["length"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(call=calls())
+def test_numpy_output_equals_the_lists(any_model, call):
+    """``return_tensors="np"`` lays out padded rows straight into arrays (``padding.padded_array``,
+    no padded lists): the arrays equal those of the lists the call returns without it (which the
+    sweep above compares with transformers), and so do the rows' sequence ids."""
+    with configured([any_model.ours], **call.settings):
+        lists = outcome(any_model.ours, call)
+        arrays = outcome(any_model.ours, call, return_tensors="np")
+    if isinstance(lists, BaseException):
+        assert type(arrays) is type(lists) and str(arrays) == str(lists)
+        return
+    if isinstance(arrays, BaseException):  # only rows of different lengths are refused as arrays
+        assert "needs rows of one length" in str(arrays)
+        assert len({len(row) for row in rows(lists, call)}) > 1
+        event("ragged rows refused")
+        return
+    assert set(arrays) == set(lists)
+    for key, value in lists.items():
+        expected = np.asarray(value, dtype=np.int64)
+        if arrays[key].ndim == expected.ndim + 1:  # one text: a batch of one row
+            expected = expected[None]
+        assert arrays[key].dtype == np.int64 and arrays[key].shape == expected.shape, key
+        np.testing.assert_array_equal(arrays[key], expected, err_msg=key)
+    for row in range(len(rows(lists, call))):
+        assert arrays.sequence_ids(row) == lists.sequence_ids(row)
+    event("compared")
 
 
 def test_return_length_follows_slow(any_model):

@@ -11,7 +11,10 @@ Pad values per field: ``input_ids`` the pad id, ``attention_mask`` 0, ``token_ty
 
 from __future__ import annotations
 
+import itertools
 from typing import Dict, List, Optional
+
+import numpy as np
 
 from ..errors import InputError
 
@@ -71,3 +74,33 @@ def pad_rows(fields: Dict[str, List[list]], pad_values: Dict[str, object], targe
             missing = target - len(row)
             if missing > 0:
                 rows[index] = row + [value] * missing if side == "right" else [value] * missing + row
+
+
+def common_width(row_lengths: List[int], target: Optional[int]) -> Optional[int]:
+    """The one length every row has after padding to ``target`` (None: no padding), or None when
+    the rows keep different lengths (no padding, or rows longer than a ``max_length`` target)."""
+    if not row_lengths:
+        return None
+    if target is None:
+        return row_lengths[0] if min(row_lengths) == max(row_lengths) else None
+    return target if max(row_lengths) <= target else None
+
+
+def kept_positions(row_lengths: List[int], width: int, side: str) -> np.ndarray:  # (rows, width) bool
+    """Where each row's items go in a (rows, width) array padded on ``side``: True there."""
+    positions = np.arange(width)[None, :]  # (1, width)
+    lengths = np.asarray(row_lengths, dtype=np.int64)[:, None]  # (rows, 1)
+    return positions < lengths if side == "right" else positions >= width - lengths
+
+
+def padded_array(rows: List[list], kept: np.ndarray, value: int) -> np.ndarray:  # (rows, width) int64
+    """Rows of ints as one array, each row at its ``kept`` positions and ``value`` elsewhere: what
+    :func:`pad_rows` then ``np.asarray`` give, without building the padded lists."""
+    out = np.full(kept.shape, value, dtype=np.int64)
+    out[kept] = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=int(kept.sum()))
+    return out
+
+
+def filled_array(kept: np.ndarray, value: int, pad_value: int) -> np.ndarray:  # (rows, width) int64
+    """``value`` at the rows' positions and ``pad_value`` at their padding (attention mask, token types)."""
+    return np.where(kept, value, pad_value).astype(np.int64)

@@ -96,21 +96,64 @@ class RowPlan(NamedTuple):
 
 
 class Row:
-    """One output row: ids plus, parallel to them, offsets, special-tokens mask and sequence ids."""
+    """One output row: its ids and, laid out the same way on demand, its special-tokens mask and
+    sequence ids (from the lengths of its two parts); offsets, token strings and word ids when
+    they were computed."""
 
-    __slots__ = ("ids", "spans", "special_tokens_mask", "sequence_ids", "tokens", "word_ids")
+    __slots__ = ("ids", "first_count", "second_count", "add_special_tokens", "spans", "tokens", "word_ids")
 
-    def __init__(self, ids, spans, special_tokens_mask, sequence_ids, tokens=None, word_ids=None):
+    def __init__(self, ids, first_count, second_count, add_special_tokens, spans=None, tokens=None, word_ids=None):
         self.ids: List[int] = ids
-        self.spans: List[Span] = spans
-        self.special_tokens_mask: List[int] = special_tokens_mask
-        self.sequence_ids: List[Optional[int]] = sequence_ids
+        self.first_count: int = first_count  # tokens of the first text in this row
+        self.second_count: Optional[int] = second_count  # of the second text; None without a pair
+        self.add_special_tokens: bool = add_special_tokens
+        self.spans: Optional[List[Span]] = spans  # character spans, when offsets were computed
         self.tokens: Optional[List[str]] = tokens  # token strings, when offsets were computed
         self.word_ids: Optional[List[Optional[int]]] = word_ids  # word index per token (None: special)
 
+    @property
+    def special_tokens_mask(self) -> List[int]:  # 1 for special tokens, 0 for text tokens
+        second = None if self.second_count is None else [0] * self.second_count
+        return _laid_out([0] * self.first_count, second, self.add_special_tokens, 1, 1)
 
-def _spans(text: EncodedText, kept: slice, count: int) -> List[Span]:
-    return text.spans[kept] if text.spans is not None else [NO_SPAN] * count
+    @property
+    def sequence_ids(self) -> List[Optional[int]]:  # 0 / 1 for tokens of the first / second text, None for special tokens
+        return sequence_ids_of(self.first_count, self.second_count, self.add_special_tokens)
+
+
+def sequence_ids_of(first_count: int, second_count: Optional[int], add_special_tokens: bool) -> List[Optional[int]]:
+    """``[None, 0, ..., 0, None]`` (then ``None, 1, ..., 1, None`` for a pair), or just the 0s and 1s."""
+    second = None if second_count is None else [1] * second_count
+    return _laid_out([0] * first_count, second, add_special_tokens, None, None)
+
+
+class SequenceIdRows:
+    """The sequence ids of every row of a call, padded like its ids, each row built when asked for
+    (``BatchEncoding.sequence_ids(row)``): most calls never ask, and building them for every row
+    cost as much as laying out the ids."""
+
+    __slots__ = ("layouts", "target", "side")
+
+    def __init__(self, rows: List[Row], target: Optional[int], side: str):
+        self.layouts = [(row.first_count, row.second_count, row.add_special_tokens) for row in rows]
+        self.target = target
+        self.side = side
+
+    def __len__(self) -> int:
+        return len(self.layouts)
+
+    def __getitem__(self, index: int) -> List[Optional[int]]:
+        ids = sequence_ids_of(*self.layouts[index])
+        missing = (self.target or 0) - len(ids)
+        if missing > 0:
+            return ids + [None] * missing if self.side == "right" else [None] * missing + ids
+        return ids
+
+    def __getstate__(self):
+        return self.layouts, self.target, self.side
+
+    def __setstate__(self, state):
+        self.layouts, self.target, self.side = state
 
 
 def build_row(
@@ -127,38 +170,26 @@ def build_row(
     """``<s> A </s>`` or ``<s> A </s></s> B </s>`` (just ``A`` / ``A B`` without special tokens).
 
     Written with list concatenation rather than token by token: this runs once per row of
-    every batch, so it matters for throughput. Token strings and word ids are laid out the same
-    way when the texts carry them (``cls_token`` / ``sep_token`` and None for the special tokens).
+    every batch, so it matters for throughput. Spans, token strings and word ids are laid out the
+    same way when the texts carry them (no span, ``cls_token`` / ``sep_token`` and None for the
+    special tokens).
     """
     a = first.ids[kept_first]
-    a_count = len(a)
+    b = second.ids[kept_second] if second is not None else None
     if add_special_tokens:
         ids = [cls_id] + a + [sep_id]
-        spans = [NO_SPAN] + _spans(first, kept_first, a_count) + [NO_SPAN]
-        special = [1] + [0] * a_count + [1]
-        sequence = [None] + [0] * a_count + [None]
-    else:
-        ids, spans = a, _spans(first, kept_first, a_count)
-        special, sequence = [0] * a_count, [0] * a_count
-    if second is not None:
-        b = second.ids[kept_second]
-        b_count = len(b)
-        if add_special_tokens:
+        if b is not None:
             ids += [sep_id] + b + [sep_id]
-            spans += [NO_SPAN] + _spans(second, kept_second, b_count) + [NO_SPAN]
-            special += [1] + [0] * b_count + [1]
-            sequence += [None] + [1] * b_count + [None]
-        else:
-            ids = ids + b
-            spans = spans + _spans(second, kept_second, b_count)
-            special += [0] * b_count
-            sequence += [1] * b_count
-    row = Row(ids, spans, special, sequence)
-    if first.tokens is not None:
-        second_tokens = second.tokens[kept_second] if second is not None else None
-        second_words = second.words[kept_second] if second is not None else None
-        row.tokens = _laid_out(first.tokens[kept_first], second_tokens, add_special_tokens, cls_token, sep_token)
-        row.word_ids = _laid_out(first.words[kept_first], second_words, add_special_tokens, None, None)
+    else:
+        ids = a + b if b is not None else a
+    row = Row(ids, len(a), None if b is None else len(b), add_special_tokens)
+    if first.spans is not None:
+        def parts(field):
+            return getattr(first, field)[kept_first], (getattr(second, field)[kept_second] if b is not None else None)
+
+        row.spans = _laid_out(*parts("spans"), add_special_tokens, NO_SPAN, NO_SPAN)
+        row.tokens = _laid_out(*parts("tokens"), add_special_tokens, cls_token, sep_token)
+        row.word_ids = _laid_out(*parts("words"), add_special_tokens, None, None)
     return row
 
 

@@ -51,7 +51,7 @@ from .inputs import (
     resolve_lengths,
 )
 from .offsets import OffsetMapper
-from .rows import EncodedText, Row, RowPlan, alignment_of_rows, build_row, select_rows, word_ids_of_pieces
+from .rows import EncodedText, Row, RowPlan, SequenceIdRows, alignment_of_rows, build_row, select_rows, word_ids_of_pieces
 from .sentencepiece_backend import load_processor
 from .sentencepiece_model import MODEL_BPE, read_model_type, read_normalizer_settings
 from .special_tokens import AddedToken, AddedTokenSplitter, Stretch
@@ -587,32 +587,39 @@ class XLMRobertaTokenizer:
         plan = RowPlan(add_special_tokens, truncation_strategy, max_length, stride, return_overflowing_tokens, self.truncation_side)
         rows, sample_of_row = self._build_rows(examples, plan, return_offsets_mapping)
         rows_ids = [row.ids for row in rows]
-
-        fields: Dict[str, List[list]] = {"input_ids": rows_ids}
-        if return_token_type_ids:
-            fields["token_type_ids"] = [[0] * len(row) for row in rows_ids]
-        if return_attention_mask:
-            fields["attention_mask"] = [[1] * len(row) for row in rows_ids]
-        if return_special_tokens_mask:
-            fields["special_tokens_mask"] = [row.special_tokens_mask for row in rows]
-        if return_offsets_mapping:
-            fields["offset_mapping"] = [row.spans for row in rows]
-        fields["_sequence_ids"] = [row.sequence_ids for row in rows]
         lengths = [len(row) for row in rows_ids]
-
         target = padding_rules.target_length(padding_strategy, lengths, max_length, pad_to_multiple_of)
-        if target is not None:
-            pad_values = {
-                "input_ids": self.pad_token_id,
-                "token_type_ids": self.pad_token_type_id,
-                "attention_mask": 0,
-                "special_tokens_mask": 1,
-                "offset_mapping": (0, 0),
-                "_sequence_ids": None,
-            }
-            padding_rules.pad_rows(fields, pad_values, target, self.padding_side)
-
-        sequence_ids = fields.pop("_sequence_ids")
+        width = padding_rules.common_width(lengths, target)
+        if return_tensors == "np" and width is not None and not return_offsets_mapping:
+            # Straight to arrays, without padded Python lists: the common case of a model's input.
+            kept = padding_rules.kept_positions(lengths, width, self.padding_side)  # (rows, width) bool
+            fields = {"input_ids": padding_rules.padded_array(rows_ids, kept, self.pad_token_id)}
+            if return_token_type_ids:
+                fields["token_type_ids"] = padding_rules.filled_array(kept, 0, self.pad_token_type_id)
+            if return_attention_mask:
+                fields["attention_mask"] = padding_rules.filled_array(kept, 1, 0)
+            if return_special_tokens_mask:
+                fields["special_tokens_mask"] = padding_rules.padded_array([row.special_tokens_mask for row in rows], kept, 1)
+        else:
+            fields: Dict[str, List[list]] = {"input_ids": rows_ids}
+            if return_token_type_ids:
+                fields["token_type_ids"] = [[0] * len(row) for row in rows_ids]
+            if return_attention_mask:
+                fields["attention_mask"] = [[1] * len(row) for row in rows_ids]
+            if return_special_tokens_mask:
+                fields["special_tokens_mask"] = [row.special_tokens_mask for row in rows]
+            if return_offsets_mapping:
+                fields["offset_mapping"] = [row.spans for row in rows]
+            if target is not None:
+                pad_values = {
+                    "input_ids": self.pad_token_id,
+                    "token_type_ids": self.pad_token_type_id,
+                    "attention_mask": 0,
+                    "special_tokens_mask": 1,
+                    "offset_mapping": (0, 0),
+                }
+                padding_rules.pad_rows(fields, pad_values, target, self.padding_side)
+        sequence_ids = SequenceIdRows(rows, target, self.padding_side)
         if return_overflowing_tokens:
             fields["overflow_to_sample_mapping"] = sample_of_row
         unbatch = not batched and not return_overflowing_tokens
