@@ -1,11 +1,11 @@
 """From tokenised texts to output rows: what each row keeps, and the row's parallel lists.
 
 An example (one text, or a text and its pair) becomes one row — or, with
-``return_overflowing_tokens=True``, one row per overflow window. A row holds lists of equal
-length: ids, offset spans, the special-tokens mask and the sequence ids (0 or 1 for tokens of
-the first or second text, None for special tokens), laid out as ``<s> A </s>`` or
-``<s> A </s></s> B </s>``; when offsets were computed, also the token strings and word ids
-that ``BatchEncoding.tokens()`` / ``word_ids()`` return.
+``return_overflowing_tokens=True``, one row per overflow window. A row holds its ids, laid out
+as ``<s> A </s>`` or ``<s> A </s></s> B </s>``, and the lengths of its two parts, from which
+the special-tokens mask and the sequence ids (0 or 1 for tokens of the first or second text,
+None for special tokens) are laid out when asked for; when offsets were computed, also the
+spans, token strings and word ids that ``BatchEncoding.tokens()`` / ``word_ids()`` return.
 """
 
 from __future__ import annotations
