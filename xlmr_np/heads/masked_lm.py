@@ -15,6 +15,7 @@ from ..activations import gelu
 from ..nn import LayerNorm, Linear, Module
 from ..losses import cross_entropy
 from ..modeling.model import XLMRobertaModel
+from ..modeling.pretrained import resized_rows
 from .base import XLMRobertaTaskModel, reference_tuple
 from .labels import token_class_ids
 from .outputs import MaskedLMOutput
@@ -59,8 +60,17 @@ class TiedLMHeadMixin:
         self.tie_weights()
 
     def tie_weights(self):
+        """Point the decoder at the word-embedding array (with ``tie_word_embeddings``) and at the
+        output bias ``lm_head.bias``. When the vocabulary size changed (``resize_token_embeddings``),
+        the bias is first padded with zeros or cut to the decoder's rows, as the reference's
+        ``_tie_or_clone_weights`` does (its ``torchscript`` cloning is not mirrored: the
+        decoder always shares the array)."""
         if self.config.tie_word_embeddings:
-            self.lm_head.decoder.weight = self.roberta.embeddings.word_embeddings.weight
+            weight = self.roberta.embeddings.word_embeddings.weight  # (vocab, hidden)
+            self.lm_head.decoder.weight = weight
+            bias = self.lm_head.bias
+            if bias is not None and bias.shape[0] != weight.shape[0]:
+                self.lm_head.bias = resized_rows(bias, weight.shape[0])  # (vocab,): zeros added or rows cut
         self.lm_head.decoder.bias = self.lm_head.bias
 
     def named_parameters(self):
@@ -69,10 +79,20 @@ class TiedLMHeadMixin:
                 yield key, value
 
     def get_output_embeddings(self):
+        """The decoder, ``lm_head.decoder``: an ``nn.Linear`` (hidden_size -> vocab_size)."""
         return self.lm_head.decoder
 
-    def get_input_embeddings(self):
-        return self.roberta.embeddings.word_embeddings
+    def set_output_embeddings(self, new_embeddings):
+        """Make ``new_embeddings`` the decoder, and its bias the output bias ``lm_head.bias`` (the
+        reference's head takes the decoder's bias on the next ``tie_weights``; here at once). With
+        ``tie_word_embeddings`` the next ``tie_weights`` points its weight back at the word
+        embeddings. Unlike the reference, it must be an ``nn.Linear`` of (config.vocab_size,
+        hidden_size) on the model's backend and dtype; on the CPU its weight is laid out for the
+        BLAS (``lay_out_linear_weights``)."""
+        self.check_replacement(new_embeddings, Linear, "set_output_embeddings")
+        self.lm_head.decoder = new_embeddings
+        self.lm_head.bias = new_embeddings.bias
+        self.lay_out_linear_weights()
 
 
 class XLMRobertaForMaskedLM(TiedLMHeadMixin, XLMRobertaTaskModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..backend import namespace, to_backend
 from ..errors import InputError
+from ..nn import Embedding
 from .embeddings import XLMRobertaEmbeddings
 from .encoder import XLMRobertaEncoder
 from .masks import extended_attention_mask, inverted_encoder_mask, layer_head_masks, layer_mask_shape
@@ -36,7 +37,17 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
         self.post_init(seed, initialise=_initialise)
 
     def get_input_embeddings(self):
+        """The word embeddings, ``embeddings.word_embeddings``: an ``nn.Embedding`` (vocab_size, hidden_size)."""
         return self.embeddings.word_embeddings
+
+    def set_input_embeddings(self, value):
+        """Make ``value`` the word embeddings. As in the reference, the config and a tied LM decoder
+        don't follow (``resize_token_embeddings`` changes the size and ties; or call
+        ``tie_weights``). Unlike the reference, ``value`` must be an ``nn.Embedding`` of
+        (config.vocab_size, hidden_size) on the model's backend and dtype (``check_replacement``);
+        anything else is an ``InputError``."""
+        self.check_replacement(value, Embedding, "set_input_embeddings")
+        self.embeddings.word_embeddings = value
 
     def encode_batch(self, sequences, attention_mask=None):
         """Encode sequences of different lengths without padding them (the fast path).

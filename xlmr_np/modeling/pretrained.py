@@ -7,11 +7,13 @@ and we load theirs. Tutorial 07 goes through the checkpoint keys.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import warnings
 
-from ..backend import backend_of, default_rng, empty_parameter, get_xp, random_normal
+from ..backend import (backend_of, default_rng, empty_parameter, get_xp, is_array, namespace, random_normal,
+                       to_backend)
 from ..checkpoint.loading import (WEIGHTS_INDEX_NAME, WEIGHTS_NAME, checkpoint_files, load_state_dict,
                                   read_tensors, state_dict_for_saving)
 from ..checkpoint.mapped_pages import release_pages
@@ -146,6 +148,145 @@ class XLMRobertaPreTrainedModel(Module):
 
         for_each(lay_out, linears)
 
+    # -- token embeddings, as the reference's resize_token_embeddings ------------------------------
+
+    def get_input_embeddings(self):
+        """The word embeddings, an ``nn.Embedding`` of (vocab_size, hidden_size): the encoder's
+        ``embeddings.word_embeddings`` (a task model asks its ``roberta``)."""
+        base = getattr(self, self.base_model_prefix, self)
+        if base is self:
+            raise NotImplementedError(f"{type(self).__name__} has no input embeddings")
+        return base.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        """Replace the word embeddings by ``value`` (see ``XLMRobertaModel.set_input_embeddings``)."""
+        base = getattr(self, self.base_model_prefix, self)
+        if base is self:
+            raise NotImplementedError(f"{type(self).__name__} has no input embeddings")
+        base.set_input_embeddings(value)
+
+    def get_output_embeddings(self):
+        """The Linear from hidden states to the vocabulary: None, except for the LM heads."""
+        return None
+
+    def check_replacement(self, module, kind, method: str):
+        """What ``set_input_embeddings`` / ``set_output_embeddings`` accept: an ``nn.Embedding`` /
+        ``nn.Linear`` whose weight is (config.vocab_size, hidden_size) (and bias, if any,
+        (vocab_size,)) on the model's backend and dtype. The reference takes any module of any
+        size; here the rows must equal config.vocab_size, since ids are checked against it before
+        the lookup (CuPy would wrap an id past the table's end and read another row)."""
+        config = self.config
+        if not isinstance(module, kind):
+            raise InputError(f"{method} needs an xlmr_np.nn.{kind.__name__}, got {type(module).__name__}")
+        expected = {"weight": (config.vocab_size, config.hidden_size), "bias": (config.vocab_size,)}
+        for name, shape in expected.items():
+            value = getattr(module, name, None)
+            if value is None and name == "bias":
+                continue
+            if not is_array(value) or tuple(value.shape) != shape:
+                found = tuple(value.shape) if is_array(value) else type(value).__name__
+                raise InputError(f"{method}: the {kind.__name__}'s {name} is {found}, expected {shape} "
+                                 f"(vocab_size={config.vocab_size}, hidden_size={config.hidden_size}); "
+                                 f"resize_token_embeddings changes the vocabulary size")
+            if backend_of(value) != self.backend or value.dtype.name != self.dtype:
+                raise InputError(f"{method}: the {kind.__name__}'s {name} is {value.dtype.name} on "
+                                 f"{backend_of(value)!r}, the model is {self.dtype} on {self.backend!r}; "
+                                 f"move it first (module.to({self.backend!r}, {self.dtype!r}))")
+
+    def resize_token_embeddings(self, new_num_tokens=None, pad_to_multiple_of=None, *, seed: int = 0):
+        """Give the word embeddings ``new_num_tokens`` rows; return the (new) ``nn.Embedding``.
+
+        As the reference: growing keeps every row and appends new ones drawn from
+        normal(0, config.initializer_range); shrinking cuts rows from the end.
+        ``pad_to_multiple_of`` rounds the size up to a multiple of it (of the current size when
+        ``new_num_tokens`` is None). ``config.vocab_size`` (and ``self.vocab_size``) follow, and
+        ``tie_weights`` runs: a tied LM decoder then uses the new matrix and its output bias is
+        padded with zeros or cut. With ``tie_word_embeddings=False`` the decoder is resized on its
+        own (new rows normal, new bias entries zero). Both None: nothing changes, and the current
+        embeddings are returned. The new module has no ``padding_idx``, as the reference's.
+
+        Differences: the new rows come from NumPy's generator seeded with ``seed`` (torch's RNG
+        can't be matched; the values follow the same distribution); NumPy integers are accepted for
+        ``pad_to_multiple_of``. A size the config can't hold is refused with an ``InputError``
+        before anything changes, where the reference makes a model it can't load again: at most
+        ``pad_token_id`` rows (no padding row), or more than the config's size limits.
+        """
+        if new_num_tokens is None and pad_to_multiple_of is None:
+            return self.get_input_embeddings()
+        num_tokens = self.checked_num_tokens(new_num_tokens, pad_to_multiple_of)
+        model_embeds = self._resize_token_embeddings(num_tokens, default_rng(seed))
+        self.vocab_size = self.config.vocab_size
+        self.tie_weights()
+        return model_embeds
+
+    def checked_num_tokens(self, new_num_tokens, pad_to_multiple_of) -> int:
+        """The number of rows ``resize_token_embeddings`` makes, with its arguments checked."""
+        if new_num_tokens is not None and (not is_int(new_num_tokens) or new_num_tokens < 0):
+            raise InputError(f"resize_token_embeddings: new_num_tokens={new_num_tokens!r} must be a "
+                             f"non-negative integer or None")
+        if pad_to_multiple_of is not None and (not is_int(pad_to_multiple_of) or pad_to_multiple_of < 1):
+            raise InputError(f"resize_token_embeddings: pad_to_multiple_of={pad_to_multiple_of!r} must be "
+                             f"a positive integer or None")
+        current = int(self.get_input_embeddings().weight.shape[0])
+        num_tokens = current if new_num_tokens is None else int(new_num_tokens)
+        if pad_to_multiple_of is not None:
+            multiple = int(pad_to_multiple_of)
+            num_tokens = -(-num_tokens // multiple) * multiple  # rounded up
+        candidate = copy.copy(self.config)
+        candidate.vocab_size = num_tokens
+        try:
+            candidate.validate()  # a padding row, the size limits
+        except ConfigError as error:
+            raise InputError(f"resize_token_embeddings(new_num_tokens={new_num_tokens!r}, "
+                             f"pad_to_multiple_of={pad_to_multiple_of!r}) would give vocab_size={num_tokens}, "
+                             f"which the config refuses: {error}") from None
+        return num_tokens
+
+    def _resize_token_embeddings(self, num_tokens: int, rng):
+        """Resize the word embeddings (and an untied LM decoder) to ``num_tokens`` rows."""
+        old_embeddings = self.get_input_embeddings()
+        new_embeddings = self._get_resized_embeddings(old_embeddings, num_tokens, rng)
+        old_lm_head = self.get_output_embeddings()
+        new_lm_head = None
+        if old_lm_head is not None and not self.config.tie_word_embeddings:
+            new_lm_head = self._get_resized_lm_head(old_lm_head, num_tokens, rng)
+        self.config.vocab_size = num_tokens  # the setters check the new modules against it
+        self.set_input_embeddings(new_embeddings)
+        if new_lm_head is not None:
+            self.set_output_embeddings(new_lm_head)
+        if new_embeddings is not old_embeddings and self.backend == "numpy":
+            release_pages(old_embeddings.weight)  # a checkpoint's mapped rows, now copied
+        return self.get_input_embeddings()
+
+    def _get_resized_embeddings(self, old_embeddings, num_tokens: int, rng):
+        """A new ``nn.Embedding`` of ``num_tokens`` rows: the old rows that fit, then new rows
+        initialised as ``init_module`` does (normal(0, initializer_range)); the old module when the
+        size is unchanged."""
+        old_num_tokens, dim = old_embeddings.weight.shape
+        if num_tokens == old_num_tokens:
+            return old_embeddings
+        added = Embedding(max(num_tokens - old_num_tokens, 0), dim)  # no padding_idx: all rows drawn
+        self.init_module(added, rng)
+        new_embeddings = Embedding(num_tokens, dim)  # no padding_idx, as the reference's new module
+        new_embeddings.weight = resized_rows(old_embeddings.weight, num_tokens, added.weight)
+        return new_embeddings
+
+    def _get_resized_lm_head(self, old_lm_head, num_tokens: int, rng):
+        """A new decoder ``nn.Linear`` (hidden -> ``num_tokens``): the old rows (and bias entries)
+        that fit, then new rows initialised as ``init_module`` does (normal weights, zero bias);
+        the old module when the size is unchanged."""
+        old_num_tokens, dim = old_lm_head.weight.shape
+        if num_tokens == old_num_tokens:
+            return old_lm_head
+        has_bias = old_lm_head.bias is not None
+        added = Linear(dim, max(num_tokens - old_num_tokens, 0), bias=has_bias)
+        self.init_module(added, rng)
+        new_lm_head = Linear(dim, num_tokens, bias=has_bias)
+        new_lm_head.weight = resized_rows(old_lm_head.weight, num_tokens, added.weight)
+        if has_bias:
+            new_lm_head.bias = resized_rows(old_lm_head.bias, num_tokens, added.bias)
+        return new_lm_head
+
     # -- head pruning -------------------------------------------------------------------------------
 
     def prune_heads(self, heads_to_prune: dict):
@@ -239,6 +380,19 @@ class XLMRobertaPreTrainedModel(Module):
                  "weight_map": dict(sorted(weight_map.items()))}
         with open(os.path.join(directory, WEIGHTS_INDEX_NAME), "w", encoding="utf-8") as handle:
             json.dump(index, handle, indent=2)
+
+
+def resized_rows(array, rows: int, new_rows=None):  # (old_rows, ...) -> (rows, ...)
+    """A new array of ``array``'s first ``rows`` rows, followed by ``new_rows`` (a host array, moved
+    to ``array``'s backend and dtype) or by zeros where it grows."""
+    xp = namespace(array)
+    kept = array[:rows]  # (min(old_rows, rows), ...)
+    added = (rows - kept.shape[0],) + tuple(array.shape[1:])
+    if new_rows is None:
+        new_rows = xp.zeros(added, dtype=array.dtype)
+    else:
+        new_rows = to_backend(new_rows, backend_of(array), dtype=array.dtype)  # (rows - kept, ...)
+    return xp.concatenate([kept, new_rows], axis=0)  # (rows, ...)
 
 
 def _module_prefixes(keys):
