@@ -232,3 +232,32 @@ def test_huge_stride(unigram):
     assert unigram.ours(long, truncation=True, max_length=8, stride=10**12) == unigram.slow(long, truncation=True, max_length=8, stride=10**12)
     with pytest.raises(ValueError, match="stride"):  # the fast tokenizer refuses such a stride up front
         unigram.fast(long, return_overflowing_tokens=True, **kwargs)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_is_paused_only_during_a_call(unigram, enabled):
+    """A call pauses the cyclic collector (collection.py) and leaves it as it found it, also
+    when the call raises and for the deferred alignment pass."""
+    import gc
+
+    seen = []
+    original = unigram.ours._build_rows
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        unigram.ours._build_rows = spy
+        encoding = unigram.ours(["a b", "c"], padding=True)
+        assert gc.isenabled() is enabled
+        encoding.word_ids(0)  # the offsets pass, run on first use
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError):
+            unigram.ours("a b", max_length=1, truncation=True)
+        assert gc.isenabled() is enabled
+        assert seen == [False, False, False]
+    finally:
+        del unigram.ours._build_rows
+        gc.enable()

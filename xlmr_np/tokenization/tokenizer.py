@@ -35,6 +35,7 @@ from .checkpoint_files import (
     read_tokenizer_files,
     write_tokenizer_files,
 )
+from .collection import pauses_garbage_collection
 from .decoding import clean_up_tokenization, tokens_to_string
 from .id_layout import FairseqIdLayout
 from .inputs import (
@@ -528,6 +529,7 @@ class XLMRobertaTokenizer:
                 sample_of_row.append(sample)
         return rows, sample_of_row
 
+    @pauses_garbage_collection
     def __call__(
         self,
         text: TextInput,
@@ -733,6 +735,7 @@ class AlignmentPass:
         self.target = target
         self.padding_side = padding_side
 
+    @pauses_garbage_collection
     def __call__(self) -> Alignment:
         rows, _ = self.tokenizer._build_rows(self.examples, self.plan, with_offsets=True)
         if [len(row.ids) for row in rows] != self.lengths:
