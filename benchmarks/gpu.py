@@ -14,7 +14,10 @@ its own process, one after another, and prints one table.
               tf32     float32 weights and activations, matmuls on TF32 tensor cores
                        (torch: torch.backends.cuda.matmul.allow_tf32 = True; CuPy: CUPY_TF32=1)
               float16  torch: model.half(); xlmr_np: model.to("cupy", dtype="float16")
-  workloads   32x128 and 8x512 (batch x sequence; every token attended)
+  workloads   32x128 and 8x512 (batch x sequence; every token attended), and sorted-1000:
+              benchmarks/cpu.py's 1,000 sentences of 6-256 tokens sorted by length, in batches of
+              32 padded to their longest (every runner gets the same padded batches and the
+              packed runner cuts them to their real tokens); tokens/s counts real tokens
 
 Timing: inputs are put on the device first and outputs stay there; after warm-up, forward passes
 are repeated for at least --min-seconds, each between two device synchronisations, and
@@ -50,13 +53,14 @@ from collections.abc import Callable
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cpu import BASE, PROBE_LENGTHS, pad, save_random_checkpoint  # benchmarks/cpu.py
+from cpu import BASE, BATCH, PROBE_LENGTHS, pad, save_random_checkpoint, sentence_lengths  # benchmarks/cpu.py
 from cpu import probe_batch as probe_sequences
 
 TINY = dict(BASE, vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
             intermediate_size=37, max_position_embeddings=600)
 WORKLOADS = [(32, 128), (8, 512)]  # (batch, sequence)
 TINY_WORKLOADS = [(4, 32), (2, 128)]
+SENTENCES, TINY_SENTENCES = 1000, 96  # the sorted workload: sentences of real-text lengths
 RUNNERS = ["xlmr_np", "xlmr_np-packed", "transformers-eager", "transformers-sdpa"]
 PRECISIONS = ["float32", "tf32", "float16"]
 REFERENCE = ("transformers-eager", "float32")
@@ -75,6 +79,18 @@ def fixed_batch(batch: int, seq: int, vocab_size: int):
     ids = rng.integers(5, vocab_size, size=(batch, seq))
     ids[:, 0], ids[:, -1] = 0, 2
     return ids, np.ones_like(ids)
+
+
+def sorted_batches(count: int, vocab_size: int):
+    """[(ids, mask), ...]: ``count`` sentences of benchmarks/cpu.py's lengths (6-256 tokens),
+    sorted by length and cut into batches of 32, each padded to its longest with id 1."""
+    rng = np.random.default_rng(1)
+    sentences = []
+    for length in sorted(sentence_lengths(count)):
+        ids = rng.integers(5, vocab_size, size=length)
+        ids[0], ids[-1] = 0, 2
+        sentences.append(ids)
+    return [pad(sentences[i:i + BATCH]) for i in range(0, len(sentences), BATCH)]
 
 
 def probe_batch(vocab_size: int):
@@ -208,6 +224,23 @@ def time_workload(runner: Runner, ids, mask, min_seconds: float) -> float:
     return statistics.median(times)
 
 
+def time_batches(runner: Runner, batches, min_seconds: float) -> float:
+    """Median seconds of one pass over every (ids, mask) batch (device inputs), one
+    synchronisation per pass, after a warm-up pass."""
+    def one_pass():
+        for ids, mask in batches:
+            runner.forward(ids, mask)
+        runner.sync()
+
+    one_pass()
+    times, started = [], time.perf_counter()
+    while len(times) < MIN_REPEATS or time.perf_counter() - started < min_seconds:
+        start = time.perf_counter()
+        one_pass()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def probe_path(workdir: str, name: str, precision: str) -> str:
     return os.path.join(workdir, f"probe-{name}-{precision}.npy")
 
@@ -245,6 +278,15 @@ def run_one(args):
             result["workloads"][f"{batch}x{seq}"] = {
                 "tokens_per_s": batch * seq / seconds, "peak_mib": None if peak is None else peak / MIB}
             emit()
+        count = TINY_SENTENCES if args.tiny else SENTENCES
+        host_batches = sorted_batches(count, config["vocab_size"])
+        batches = [(runner.to_device(ids), runner.to_device(mask)) for ids, mask in host_batches]
+        seconds = time_batches(runner, batches, args.min_seconds)
+        peak = runner.peak_bytes(lambda: [runner.forward(ids, mask) for ids, mask in batches])
+        real_tokens = sum(int(mask.sum()) for _, mask in host_batches)
+        result["workloads"][f"sorted-{count}"] = {
+            "tokens_per_s": real_tokens / seconds, "peak_mib": None if peak is None else peak / MIB}
+        emit()
     except Exception:  # noqa: BLE001 - keep what was measured, report the rest as an error
         result.update(status="error", error=traceback.format_exc()[-800:])
         emit()
@@ -319,7 +361,7 @@ def run_child(args, runner: str, precision: str) -> dict:
 
 def done_early(args, result) -> bool:
     """True if the child stopped before timing every workload (crash or timeout)."""
-    return len(result["workloads"]) < len(TINY_WORKLOADS if args.tiny else WORKLOADS)
+    return len(result["workloads"]) < len(TINY_WORKLOADS if args.tiny else WORKLOADS) + 1  # + sorted
 
 
 def main():
@@ -400,24 +442,26 @@ def print_parity(args, results):
 
 
 def print_ratio(args, precisions, results):
-    """xlmr_np / transformers (sdpa, else eager) on the first workload at float16 (float32 on cpu)."""
+    """xlmr_np / transformers (sdpa, else eager) on the first fixed workload and on the sorted
+    one, at float16 (float32 on cpu)."""
     precision = "float16" if "float16" in precisions else precisions[0]
     batch, seq = (TINY_WORKLOADS if args.tiny else WORKLOADS)[0]
-    workload = f"{batch}x{seq}"
 
-    def speed(runner):
+    def speed(runner, workload):
         found = [r["workloads"].get(workload) for r in results
                  if r["runner"] == runner and r["precision"] == precision]
         return found[0]["tokens_per_s"] if found and found[0] else None
 
-    peer = "transformers-sdpa" if speed("transformers-sdpa") else "transformers-eager"
     print()
-    for ours in ("xlmr_np", "xlmr_np-packed"):
-        if speed(ours) and speed(peer):
-            print(f"{ours} / {peer} at {precision} on {workload}: {speed(ours) / speed(peer):.2f} "
-                  f"(the issue's target, at float16 on 32x128 on a GPU: >= 0.8)")
-        else:
-            print(f"{ours} / {peer} at {precision} on {workload}: not available (a runner did not finish)")
+    for workload, target in ((f"{batch}x{seq}", " (the issue's target, at float16 on 32x128 on a GPU: >= 0.8)"),
+                             (f"sorted-{TINY_SENTENCES if args.tiny else SENTENCES}", "")):
+        peer = "transformers-sdpa" if speed("transformers-sdpa", workload) else "transformers-eager"
+        for ours in ("xlmr_np", "xlmr_np-packed"):
+            if speed(ours, workload) and speed(peer, workload):
+                print(f"{ours} / {peer} at {precision} on {workload}: "
+                      f"{speed(ours, workload) / speed(peer, workload):.2f}{target}")
+            else:
+                print(f"{ours} / {peer} at {precision} on {workload}: not available (a runner did not finish)")
 
 
 if __name__ == "__main__":

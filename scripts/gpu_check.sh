@@ -11,7 +11,8 @@
 # 1. the backend tests (tests/test_backends.py, tests/test_backend.py) and the reference-parity
 #    tests on CuPy (tests/test_backend_parity.py): CuPy against NumPy, and CuPy against the
 #    PyTorch reference on the CPU, float32 and float16, plain and packed, every head, generation;
-#    the fused CuPy kernels against float64 and the packed path on CuPy against the plain path;
+#    the fused CuPy kernels against float64, the packed path on CuPy against the plain path
+#    (tests/test_packed.py), the CLI on --backend cupy; then tutorial 09's GPU cells;
 # 2. benchmarks/gpu.py: xlmr_np on CuPy against transformers eager/sdpa on CUDA (tokens/s, peak
 #    GPU memory, parity probe), its table last;
 # 3. benchmarks/gpu_ops.py: device time of each step of one float16 encoder layer, plain and fused.
@@ -33,10 +34,13 @@ print("cupy", cupy.__version__, "| numpy", numpy.__version__, "| torch", torch._
       "| transformers", transformers.__version__, "|", cupy.cuda.runtime.getDeviceProperties(0)["name"].decode())
 PY
 PYTHONPATH="$test_path" python3 -c "import transformers; print('tests use transformers', transformers.__version__)"
-PYTHONPATH="$test_path" timeout "${GPU_CHECK_TEST_TIMEOUT:-240}" python3 -m pytest -q -p no:cacheprovider -rs \
-    tests/test_backends.py tests/test_backend.py tests/test_backend_parity.py tests/test_fast_kernels.py::test_fused_cuda_kernels_against_float64 \
-    tests/test_packed.py::test_packed_on_cupy_equals_plain_forward > "$logs/pytest_backends.txt" 2>&1
+parallel=$(python3 -c "import xdist" 2>/dev/null && echo "-n 8")  # pytest-xdist, where installed
+PYTHONPATH="$test_path" timeout "${GPU_CHECK_TEST_TIMEOUT:-240}" python3 -m pytest -q -p no:cacheprovider -rs $parallel \
+    tests/test_backends.py tests/test_backend.py tests/test_backend_parity.py tests/test_fast_kernels.py \
+    tests/test_packed.py tests/test_cli.py::test_fill_mask_on_cupy_matches_numpy > "$logs/pytest_backends.txt" 2>&1
 echo "pytest exit $? (log: $logs/pytest_backends.txt)"; grep -E "passed|failed|Error|error" "$logs/pytest_backends.txt" | tail -n 30
+PYTHONPATH="$PWD" timeout 120 python3 tutorials/09_gpu.py > "$logs/tutorial_09.txt" 2>&1
+echo "tutorial 09 exit $? (log: $logs/tutorial_09.txt)"; grep -E "^(on |GPU|forward|float16|skipped)" "$logs/tutorial_09.txt"
 PYTHONPATH="$PWD" timeout "${GPU_CHECK_BENCH_TIMEOUT:-330}" python3 benchmarks/gpu.py --workdir /tmp/xlmr_np_bench_gpu \
     --timeout 120 --min-seconds 1 > "$logs/gpu_bench.txt" 2>&1
 echo "benchmark exit $? (log: $logs/gpu_bench.txt)"; tail -n 30 "$logs/gpu_bench.txt"

@@ -28,9 +28,10 @@ def test_gpu_benchmark_dry_run(tmp_path):
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
 
     assert "| runner | precision | workload | tokens/s | peak MiB |" in done.stdout
-    for runner in ("xlmr_np", "transformers-eager"):
-        assert re.search(rf"^\| {runner} \| float32 \| 4x32 \| [\d,]+ \| n/a \|$", done.stdout, re.MULTILINE), \
-            done.stdout
+    for runner in ("xlmr_np", "xlmr_np-packed", "transformers-eager"):
+        for workload in ("4x32", "sorted-96"):
+            assert re.search(rf"^\| {runner} \| float32 \| {workload} \| [\d,]+ \| n/a \|$", done.stdout,
+                             re.MULTILINE), done.stdout
     assert re.search(r"^\| transformers-sdpa \| float32 \| ", done.stdout, re.MULTILINE), done.stdout
 
     differences = dict(PARITY.findall(done.stdout))
@@ -38,3 +39,4 @@ def test_gpu_benchmark_dry_run(tmp_path):
     for name, difference in differences.items():
         assert float(difference) < 1e-4, f"{name}: {difference}"
     assert "xlmr_np / transformers-" in done.stdout
+    assert re.search(r"^xlmr_np-packed / transformers-eager at float32 on sorted-96: [\d.]+$", done.stdout, re.MULTILINE)
