@@ -339,3 +339,19 @@ def test_thread_pool_works_in_a_process_forked_after_it_ran(monkeypatch):
         child.kill()
         pytest.fail("for_each in a forked child did not finish in 30 s")
     assert child.exitcode == 0
+
+
+def test_fused_weights_follow_replaced_parameters():
+    """encode_batch's stacked QKV weights are rebuilt when any of the six arrays is replaced (here
+    the key and value biases, which the cache once did not look at)."""
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=40, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=20,
+        max_position_embeddings=20), seed=1)
+    sequence = np.array([0, 5, 6, 7, 2])
+    model.encode_batch([sequence])  # builds the cache
+    rng = np.random.default_rng(0)
+    for layer in model.encoder.layer:
+        for linear in (layer.attention.self.key, layer.attention.self.value):
+            linear.bias = linear.bias + rng.standard_normal(linear.bias.shape).astype(linear.bias.dtype)
+    packed_out = model.encode_batch([sequence]).last_hidden_state[0]
+    assert_close(packed_out, model(sequence[None]).last_hidden_state[0], "packed after replacing QKV arrays")

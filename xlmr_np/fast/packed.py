@@ -97,14 +97,17 @@ def packed_position_ids(batch: PackedBatch, padding_idx: int):
 def fused_layer_weights(model):
     """Per layer: query/key/value weights stacked into one (3 * heads * head_dim, hidden) matrix,
     with 1/sqrt(head_dim) folded into the query rows, in the Linear weights' memory order
-    (Fortran order on the CPU: ``nn.matmul_layout``). Rebuilt when parameters change."""
+    (Fortran order on the CPU: ``nn.matmul_layout``). Rebuilt when any of the six arrays it is
+    made from is replaced (``to``, ``set_parameter``, pruning, loading); an array edited in place
+    (``weight[...] = ...``) is not noticed."""
     layers = model.encoder.layer
-    key = tuple(id(p) for layer in layers for p in (layer.attention.self.query.weight,
-                                                    layer.attention.self.key.weight,
-                                                    layer.attention.self.value.weight,
-                                                    layer.attention.self.query.bias))
+    sources = [array for layer in layers for linear in (layer.attention.self.query, layer.attention.self.key,
+                                                        layer.attention.self.value)
+               for array in (linear.weight, linear.bias)]
     cache = model.__dict__.get("_fused_cache")
-    if cache is not None and cache["key"] == key:
+    # The arrays themselves are kept and compared by identity: ids of freed arrays get reused.
+    if cache is not None and len(cache["sources"]) == len(sources) and all(
+            cached is array for cached, array in zip(cache["sources"], sources)):
         return cache["layers"]
     fused = []
     for layer in layers:
@@ -118,7 +121,7 @@ def fused_layer_weights(model):
             weight = xp.concatenate(parts)  # (3 * all_head_size, hidden)
         bias = xp.concatenate([attention.query.bias * scale, attention.key.bias, attention.value.bias])
         fused.append((weight, bias))
-    model.__dict__["_fused_cache"] = {"key": key, "layers": fused}
+    model.__dict__["_fused_cache"] = {"sources": sources, "layers": fused}
     return fused
 
 
