@@ -89,7 +89,7 @@ class TiedLMHeadMixin:
         embeddings. Unlike the reference, it must be an ``nn.Linear`` of (config.vocab_size,
         hidden_size) on the model's backend and dtype; on the CPU its weight is laid out for the
         BLAS (``lay_out_linear_weights``)."""
-        self.check_replacement(new_embeddings, Linear, "set_output_embeddings")
+        self._check_replacement(new_embeddings, Linear, "set_output_embeddings")
         self.lm_head.decoder = new_embeddings
         self.lm_head.bias = new_embeddings.bias
         self.lay_out_linear_weights()

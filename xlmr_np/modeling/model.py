@@ -44,9 +44,9 @@ class XLMRobertaModel(XLMRobertaPreTrainedModel):
         """Make ``value`` the word embeddings. As in the reference, the config and a tied LM decoder
         don't follow (``resize_token_embeddings`` changes the size and ties; or call
         ``tie_weights``). Unlike the reference, ``value`` must be an ``nn.Embedding`` of
-        (config.vocab_size, hidden_size) on the model's backend and dtype (``check_replacement``);
+        (config.vocab_size, hidden_size) on the model's backend and dtype (``_check_replacement``);
         anything else is an ``InputError``."""
-        self.check_replacement(value, Embedding, "set_input_embeddings")
+        self._check_replacement(value, Embedding, "set_input_embeddings")
         self.embeddings.word_embeddings = value
 
     def encode_batch(self, sequences, attention_mask=None):

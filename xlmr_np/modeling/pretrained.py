@@ -169,7 +169,7 @@ class XLMRobertaPreTrainedModel(Module):
         """The Linear from hidden states to the vocabulary: None, except for the LM heads."""
         return None
 
-    def check_replacement(self, module, kind, method: str):
+    def _check_replacement(self, module, kind, method: str):
         """What ``set_input_embeddings`` / ``set_output_embeddings`` accept: an ``nn.Embedding`` /
         ``nn.Linear`` whose weight is (config.vocab_size, hidden_size) (and bias, if any,
         (vocab_size,)) on the model's backend and dtype. The reference takes any module of any
@@ -213,13 +213,13 @@ class XLMRobertaPreTrainedModel(Module):
         """
         if new_num_tokens is None and pad_to_multiple_of is None:
             return self.get_input_embeddings()
-        num_tokens = self.checked_num_tokens(new_num_tokens, pad_to_multiple_of)
+        num_tokens = self._checked_num_tokens(new_num_tokens, pad_to_multiple_of)
         model_embeds = self._resize_token_embeddings(num_tokens, default_rng(seed))
         self.vocab_size = self.config.vocab_size
         self.tie_weights()
         return model_embeds
 
-    def checked_num_tokens(self, new_num_tokens, pad_to_multiple_of) -> int:
+    def _checked_num_tokens(self, new_num_tokens, pad_to_multiple_of) -> int:
         """The number of rows ``resize_token_embeddings`` makes, with its arguments checked."""
         if new_num_tokens is not None and (not is_int(new_num_tokens) or new_num_tokens < 0):
             raise InputError(f"resize_token_embeddings: new_num_tokens={new_num_tokens!r} must be a "
