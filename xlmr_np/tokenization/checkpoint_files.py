@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from ..errors import CheckpointError
 from .special_tokens import AddedToken
@@ -30,6 +30,7 @@ SPECIAL_TOKENS_MAP_FILE = "special_tokens_map.json"
 
 SPECIAL_TOKEN_ROLES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 _SETTING_KEYS = ("model_max_length", "clean_up_tokenization_spaces", "padding_side", "truncation_side")
+ADDITIONAL_SPECIAL_TOKENS = "additional_special_tokens"
 
 
 @dataclass
@@ -98,6 +99,17 @@ def read_tokenizer_files(directory: str) -> TokenizerFiles:
     for role in SPECIAL_TOKEN_ROLES:
         if role in files.settings:
             files.settings[role] = AddedToken.from_json(files.settings[role])
+    for source, path in ((special_map, map_path), (config, config_path)):
+        listed = source.get(ADDITIONAL_SPECIAL_TOKENS)
+        if listed is None:
+            continue
+        if not isinstance(listed, list):
+            raise CheckpointError(f"{path}: {ADDITIONAL_SPECIAL_TOKENS} must be a list, got {listed!r:.80}")
+        try:
+            files.settings[ADDITIONAL_SPECIAL_TOKENS] = [AddedToken.from_json(entry) for entry in listed]
+        except ValueError as error:
+            raise CheckpointError(f"{path}: bad {ADDITIONAL_SPECIAL_TOKENS} entry: {error}") from None
+        break  # special_tokens_map.json's list wins over the config's
     files.added_tokens = added_tokens
     return files
 
@@ -110,8 +122,13 @@ def write_tokenizer_files(
     model_max_length: int,
     clean_up_tokenization_spaces: bool,
     extra_settings: Optional[Dict[str, Any]] = None,
+    additional_special_tokens: Sequence[AddedToken] = (),
 ) -> Tuple[str, str, str]:
-    """Write the three files of a slow-tokenizer checkpoint; return their paths."""
+    """Write the three files of a slow-tokenizer checkpoint; return their paths.
+
+    Additional special tokens, when there are any, are listed as transformers lists them: their
+    strings in ``tokenizer_config.json``, their flags in ``special_tokens_map.json``.
+    """
     directory = os.fspath(directory)
     if os.path.isfile(directory):
         raise CheckpointError(f"{directory!r} is a file; save_pretrained needs a directory")
@@ -121,6 +138,8 @@ def write_tokenizer_files(
     }
     for role in SPECIAL_TOKEN_ROLES:
         config[role] = special_tokens[role].content
+    if additional_special_tokens:
+        config[ADDITIONAL_SPECIAL_TOKENS] = [token.content for token in additional_special_tokens]
     config["clean_up_tokenization_spaces"] = clean_up_tokenization_spaces
     config["model_max_length"] = model_max_length
     config["sp_model_kwargs"] = {}
@@ -137,6 +156,11 @@ def write_tokenizer_files(
             special_map[role] = entry
         else:
             special_map[role] = token.content
+    if additional_special_tokens:
+        special_map[ADDITIONAL_SPECIAL_TOKENS] = [
+            {key: value for key, value in token.to_json().items() if key != "special"} for token in additional_special_tokens
+        ]
+    special_map = dict(sorted(special_map.items()))
 
     paths = tuple(os.path.join(directory, name) for name in (TOKENIZER_CONFIG_FILE, SPECIAL_TOKENS_MAP_FILE, SENTENCEPIECE_FILE))
     with open(paths[0], "w", encoding="utf-8") as handle:

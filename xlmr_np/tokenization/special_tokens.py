@@ -17,20 +17,39 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 from .normalization import RUST_WHITESPACE
 
 
 @dataclass(frozen=True)
 class AddedToken:
-    """A token matched verbatim in the input, with transformers' ``AddedToken`` flags."""
+    """A token matched verbatim in the input, with transformers' ``AddedToken`` flags.
+
+    Keywords and defaults are those of ``tokenizers.AddedToken``, which transformers uses:
+    ``special=False``, and ``normalized`` defaulting to ``not special``. ``lstrip`` / ``rstrip``
+    make the token swallow the whitespace on that side. ``normalized`` is kept and saved, but
+    matching always looks at the raw text, as the slow tokenizer does (the fast one matches a
+    ``normalized`` token in its normalised text; docs/tokenizer.md). ``single_word`` tokens are
+    refused when a tokenizer is given them.
+    """
 
     content: str
     lstrip: bool = False
     rstrip: bool = False
     single_word: bool = False
-    normalized: bool = False
-    special: bool = True
+    normalized: Optional[bool] = None
+    special: bool = False
+
+    def __post_init__(self):
+        if not isinstance(self.content, str):
+            raise InputError(f"an AddedToken's content must be a str, got {type(self.content).__name__}: {self.content!r:.80}")
+        for flag in ("lstrip", "rstrip", "single_word", "special"):
+            object.__setattr__(self, flag, bool(getattr(self, flag)))
+        normalized = not self.special if self.normalized is None else bool(self.normalized)
+        object.__setattr__(self, "normalized", normalized)
+
+    def __str__(self) -> str:
+        return self.content
 
     def to_json(self) -> dict:
         """The dictionary transformers writes for it in ``tokenizer_config.json``."""
@@ -47,7 +66,7 @@ class AddedToken:
     def from_json(cls, value) -> "AddedToken":
         """Accept a plain string or transformers' serialised dictionary."""
         if isinstance(value, str):
-            return cls(value)
+            return cls(value, normalized=False, special=True)
         if not isinstance(value, dict) or not isinstance(value.get("content"), str):
             raise ConfigError(f"an added token must be a string or a dict with 'content', got {value!r}")
         return cls(

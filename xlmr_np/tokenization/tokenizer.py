@@ -23,10 +23,12 @@ follow the fast tokenizer too (``truncation.py``). docs/tokenizer.md lists every
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import CheckpointError, ConfigError, InputError
 from . import padding as padding_rules
+from .added_vocabulary import AddedVocabulary, as_token
 from .alignment import Span
 from .batch_encoding import Alignment, BatchEncoding
 from .checkpoint_files import (
@@ -101,6 +103,7 @@ class XLMRobertaTokenizer:
         padding_side: str = "right",
         truncation_side: str = "right",
         added_tokens_decoder: Optional[Dict[int, AddedToken]] = None,
+        additional_special_tokens: Sequence[Union[str, AddedToken]] = (),
         name_or_path: str = "",
         source: Optional[str] = None,
     ):
@@ -123,7 +126,8 @@ class XLMRobertaTokenizer:
             self._processor.GetPieceSize(), self._processor.IdToPiece, self._processor.PieceToId
         )
         self._offset_mapper: Optional[OffsetMapper] = None
-        self._vocab: Optional[Dict[str, int]] = None
+        self._vocab: Optional[Dict[str, int]] = None  # get_vocab() of the current added tokens
+        self._base_vocab: Optional[Dict[str, int]] = None  # the SentencePiece vocabulary's part of it
 
         if isinstance(model_max_length, float) and model_max_length.is_integer():
             model_max_length = int(model_max_length)  # some configs store 1e30 as a float
@@ -136,41 +140,77 @@ class XLMRobertaTokenizer:
             bos_token=bos_token, eos_token=eos_token, unk_token=unk_token, sep_token=sep_token,
             pad_token=pad_token, cls_token=cls_token, mask_token=mask_token,
         )
-        self._special_tokens: Dict[str, AddedToken] = {}
+        special_tokens: Dict[str, AddedToken] = {}
         for role, token in roles.items():
             if isinstance(token, str):
                 # XLM-R's <mask> swallows the whitespace before it ("the <mask>" -> "the", "<mask>").
-                token = AddedToken(token, lstrip=(role == "mask_token"))
+                token = AddedToken(token, lstrip=(role == "mask_token"), special=True)
             elif not isinstance(token, AddedToken):
                 raise ConfigError(f"{role} must be a string or an AddedToken, got {type(token).__name__}")
-            self._special_tokens[role] = token
-        self._build_added_tokens(added_tokens_decoder or {})
+            special_tokens[role] = token
+        if additional_special_tokens is None:
+            additional_special_tokens = ()
+        if not isinstance(additional_special_tokens, (list, tuple)):
+            raise ConfigError(f"additional_special_tokens must be a list, got {type(additional_special_tokens).__name__}")
+        additional = []
+        for token in additional_special_tokens:
+            try:
+                token = as_token(token, "additional special token")
+            except InputError as error:
+                raise ConfigError(str(error)) from None
+            additional.append(AddedToken(token, normalized=False, special=True) if isinstance(token, str) else token)
+        self._set_added(self._build_added_tokens(special_tokens, added_tokens_decoder or {}, additional))
 
     # ------------------------------------------------------------------ construction helpers
 
-    def _build_added_tokens(self, configured: Dict[int, AddedToken]) -> None:
-        """Decide which strings are matched verbatim in the input, and their ids."""
+    def _build_added_tokens(
+        self, special_tokens: Dict[str, AddedToken], configured: Dict[int, AddedToken], additional: List[AddedToken]
+    ) -> AddedVocabulary:
+        """Decide which strings are matched verbatim in the input, and their ids.
+
+        The configured ``{id: AddedToken}`` first; then each named special token not among
+        them, at its vocabulary id (one missing from the vocabulary is a ``ConfigError``, where
+        transformers would add it); then each additional special token not among them, at its
+        vocabulary id or a new one, as transformers' constructor does.
+        """
         decoder: Dict[int, AddedToken] = {}
         for token_id, token in configured.items():
             token_id = int(token_id)
-            if not 0 <= token_id < self._layout.vocab_size:
-                raise ConfigError(
-                    f"added token {token.content!r} has id {token_id}, outside the vocabulary 0..{self._layout.vocab_size - 1}"
-                )
+            if token_id < 0:
+                raise ConfigError(f"added token {token.content!r} has the negative id {token_id}")
             decoder[token_id] = token
         present = {token.content for token in decoder.values()}
         for role in SPECIAL_TOKEN_ROLES:
-            token = self._special_tokens[role]
+            token = special_tokens[role]
             if token.content in present:
                 continue
             token_id = self._layout.id_of_token(token.content)
             if token_id == self._layout.unk_id and token.content != "<unk>":
                 raise ConfigError(f"{role} {token.content!r} is not in the vocabulary")
-            decoder[token_id] = token
+            decoder[token_id] = replace(token, special=True)
             present.add(token.content)
-        self._added_tokens_decoder = dict(sorted(decoder.items()))
-        self._added_tokens_encoder = {token.content: token_id for token_id, token in self._added_tokens_decoder.items()}
-        self._splitter = AddedTokenSplitter(self._added_tokens_decoder)
+        by_content = {token.content: token for token in decoder.values()}
+        additional = [by_content.get(token.content, token) for token in additional]  # the table's flags win
+        vocabulary = AddedVocabulary.build(special_tokens, additional, decoder)
+        missing = [token for token in additional if token.content not in by_content]
+        if missing:
+            vocabulary, _ = vocabulary.with_tokens(missing, True, self._vocab_with(vocabulary))
+        return vocabulary
+
+    def _set_added(self, vocabulary: AddedVocabulary) -> None:
+        self._added = vocabulary
+        self._vocab = None  # get_vocab() is rebuilt on its next call
+
+    @property
+    def _splitter(self) -> AddedTokenSplitter:
+        return self._added.splitter
+
+    def _with_added(self, vocabulary: AddedVocabulary) -> "XLMRobertaTokenizer":
+        """A shallow copy of this tokenizer with other added tokens (sharing the SentencePiece processor)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone._set_added(vocabulary)
+        return clone
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str, **overrides) -> "XLMRobertaTokenizer":
@@ -200,11 +240,12 @@ class XLMRobertaTokenizer:
         return write_tokenizer_files(
             save_directory,
             self._model_proto,
-            self._special_tokens,
-            self._added_tokens_decoder,
+            self._added.special_tokens,
+            self._added.decoder,
             self.model_max_length,
             self.clean_up_tokenization_spaces,
             extra,
+            self._added.additional_special_tokens,
         )
 
     def __getstate__(self):
@@ -212,6 +253,7 @@ class XLMRobertaTokenizer:
         state["_processor"] = None  # SentencePieceProcessor is rebuilt from the stored bytes
         state["_layout"] = None
         state["_offset_mapper"] = None  # rebuilt on first use
+        state["_vocab"] = state["_base_vocab"] = None  # caches
         return state
 
     def __setstate__(self, state):
@@ -258,25 +300,83 @@ class XLMRobertaTokenizer:
         return self._layout.vocab_size
 
     def __len__(self) -> int:
-        return len(self.get_vocab())
+        """The number of distinct token strings: ``vocab_size`` plus the tokens added with new ids
+        (transformers' slow rule; the next added token gets this id)."""
+        return len(self._vocab_with(self._added))
 
     def get_vocab(self) -> Dict[str, int]:
-        """``{token: id}`` for every id (a copy; built once, then cached)."""
-        if self._vocab is None:
-            vocab = {self._layout.token_of_id(model_id): model_id for model_id in range(self.vocab_size)}
-            vocab.update(self._added_tokens_encoder)
+        """``{token: id}`` for every id, added tokens included (a copy; built once, then cached)."""
+        return dict(self._vocab_with(self._added))
+
+    def _vocab_with(self, vocabulary: AddedVocabulary) -> Dict[str, int]:
+        """The vocabulary's pieces by id, then ``vocabulary``'s added tokens (cached for the current one; not a copy)."""
+        if self._vocab is not None and vocabulary is self._added:
+            return self._vocab
+        if self._base_vocab is None:
+            self._base_vocab = {self._layout.token_of_id(model_id): model_id for model_id in range(self.vocab_size)}
+        vocab = dict(self._base_vocab)
+        vocab.update(vocabulary.encoder)
+        if vocabulary is getattr(self, "_added", None):
             self._vocab = vocab
-        return dict(self._vocab)
+        return vocab
 
     @property
     def added_tokens_decoder(self) -> Dict[int, AddedToken]:
-        """``{id: AddedToken}`` of the tokens matched verbatim in text."""
-        return dict(self._added_tokens_decoder)
+        """``{id: AddedToken}`` of the tokens matched verbatim in text, sorted by id."""
+        return dict(self._added.decoder)
 
     @property
     def added_tokens_encoder(self) -> Dict[str, int]:
-        """``{content: id}`` of the tokens matched verbatim in text."""
-        return dict(self._added_tokens_encoder)
+        """``{content: id}`` of the tokens matched verbatim in text, sorted by id."""
+        return dict(self._added.encoder)
+
+    def get_added_vocab(self) -> Dict[str, int]:
+        """``{content: id}`` of the added tokens (XLM-R's special tokens included), as :attr:`added_tokens_encoder`."""
+        return dict(self._added.encoder)
+
+    def add_tokens(self, new_tokens: Union[str, AddedToken, Sequence[Union[str, AddedToken]]], special_tokens: bool = False) -> int:
+        """Add tokens matched verbatim in text; return how many got a new id (as transformers' slow tokenizer).
+
+        ``new_tokens`` is a string, an :class:`AddedToken` (transformers' and ``tokenizers``'
+        ``AddedToken`` are taken too, with their flags) or a list of them. Strings already added
+        and empty strings are skipped; a string that is a vocabulary piece keeps its id; others
+        get ``len(tokenizer)``, ``len(tokenizer) + 1``, ... ``special_tokens=True`` makes them
+        special (skipped by ``decode(skip_special_tokens=True)``, listed in
+        ``additional_special_tokens``). Resize the model's embeddings to ``len(tokenizer)`` after.
+        Matching and stripping follow the slow tokenizer (``normalized`` changes nothing);
+        docs/tokenizer.md lists where the fast tokenizer gives other ids. A token that is not a
+        string or an ``AddedToken``, or has ``single_word=True``, is an ``InputError``, raised
+        before anything is added. The fast tokenizer's count includes strings that were
+        vocabulary pieces.
+        """
+        if not new_tokens:
+            return 0
+        if not isinstance(new_tokens, (list, tuple)):
+            new_tokens = [new_tokens]
+        tokens = [as_token(token, "token") for token in new_tokens]
+        vocabulary, new_ids = self._added.with_tokens(tokens, bool(special_tokens), self._vocab_with(self._added))
+        self._set_added(vocabulary)
+        return new_ids
+
+    def add_special_tokens(self, special_tokens_dict: Dict[str, object], replace_additional_special_tokens: bool = True) -> int:
+        """Set special tokens and add those not yet in the vocabulary; return how many got a new id.
+
+        Keys as transformers': ``bos_token``, ``eos_token``, ``sep_token``, ``pad_token``,
+        ``cls_token``, ``mask_token`` (a string or :class:`AddedToken`) and
+        ``additional_special_tokens`` (a list), which replaces the additional special tokens,
+        or extends them with ``replace_additional_special_tokens=False`` (replaced ones stay
+        added tokens). A string becomes a special token that strips nothing. ``unk_token`` may
+        be given only with its current string (other flags): SentencePiece's unknown pieces
+        keep id 3 here. Other keys, non-token values and ``single_word`` tokens are an
+        ``InputError``; nothing changes then. A new ``cls_token`` / ``sep_token`` is what the
+        tokenizer puts around texts, as in the slow tokenizer (the fast one keeps ``<s>`` / ``</s>``).
+        """
+        if not special_tokens_dict:
+            return 0
+        vocabulary, tokens = self._added.with_special_tokens(special_tokens_dict, bool(replace_additional_special_tokens))
+        vocabulary, new_ids = vocabulary.with_tokens(tokens, True, self._vocab_with(self._added))
+        self._set_added(vocabulary)
+        return new_ids
 
     def convert_tokens_to_ids(self, tokens: Union[str, Sequence[str], None]):
         """Id of a token string, or ids of a list of them; unknown strings give ``unk_token_id``."""
@@ -287,7 +387,7 @@ class XLMRobertaTokenizer:
         return [self._id_of_token(require_str(token, "token")) for token in tokens]
 
     def _id_of_token(self, token: str) -> int:
-        added = self._added_tokens_encoder.get(token)
+        added = self._added.encoder.get(token)
         return added if added is not None else self._layout.id_of_token(token)
 
     def convert_ids_to_tokens(self, ids, skip_special_tokens: bool = False):
@@ -299,11 +399,14 @@ class XLMRobertaTokenizer:
         return [self._token_of_id(token_id) for token_id in ids if token_id not in special_ids]
 
     def _token_of_id(self, token_id: int) -> str:
-        added = self._added_tokens_decoder.get(token_id)
+        added = self._added.decoder.get(token_id)
         if added is not None:
             return added.content
         if not 0 <= token_id < self.vocab_size:
-            raise InputError(f"token id {token_id} is outside the vocabulary 0..{self.vocab_size - 1}")
+            message = f"token id {token_id} is outside the vocabulary 0..{self.vocab_size - 1}"
+            if max(self._added.decoder, default=0) >= self.vocab_size:
+                message += f" and is no added token's id (those go up to {max(self._added.decoder)})"
+            raise InputError(message)
         return self._layout.token_of_id(token_id)
 
     def convert_tokens_to_string(self, tokens: Sequence[str]) -> str:
@@ -313,7 +416,7 @@ class XLMRobertaTokenizer:
     # ------------------------------------------------------------------ special tokens
 
     def _special_token(self, role: str) -> str:
-        return self._special_tokens[role].content
+        return self._added.special_tokens[role].content
 
     bos_token = property(lambda self: self._special_token("bos_token"))
     eos_token = property(lambda self: self._special_token("eos_token"))
@@ -332,18 +435,26 @@ class XLMRobertaTokenizer:
     pad_token_type_id = 0
 
     @property
-    def special_tokens_map(self) -> Dict[str, str]:
-        """``{"bos_token": "<s>", ...}`` for the seven roles."""
-        return {role: self._special_token(role) for role in SPECIAL_TOKEN_ROLES}
+    def additional_special_tokens(self) -> List[str]:
+        """The special tokens besides the named ones (``add_special_tokens``, ``add_tokens(..., special_tokens=True)``)."""
+        return [token.content for token in self._added.additional_special_tokens]
+
+    @property
+    def additional_special_tokens_ids(self) -> List[int]:
+        return [self._id_of_token(token) for token in self.additional_special_tokens]
+
+    @property
+    def special_tokens_map(self) -> Dict[str, Union[str, List[str]]]:
+        """``{"bos_token": "<s>", ...}`` for the seven roles, and ``additional_special_tokens`` if there are any."""
+        special = {role: self._special_token(role) for role in SPECIAL_TOKEN_ROLES}
+        if self._added.additional_special_tokens:
+            special["additional_special_tokens"] = self.additional_special_tokens
+        return special
 
     @property
     def all_special_tokens(self) -> List[str]:
-        """The distinct special token strings, in role order (``<s> </s> <unk> <pad> <mask>``)."""
-        seen: List[str] = []
-        for role in SPECIAL_TOKEN_ROLES:
-            if self._special_token(role) not in seen:
-                seen.append(self._special_token(role))
-        return seen
+        """The distinct special token strings: the roles' in order (``<s> </s> <unk> <pad> <mask>``), then the additional ones."""
+        return self._added.all_special_tokens
 
     @property
     def all_special_ids(self) -> List[int]:
@@ -682,9 +793,13 @@ class XLMRobertaTokenizer:
     ) -> str:
         """Text of a sequence of ids, exactly as transformers' slow ``XLMRobertaTokenizer.decode``."""
         tokens = self.convert_ids_to_tokens(as_id_list(token_ids), skip_special_tokens=skip_special_tokens)
+        # Added tokens that are not special, and additional special tokens with ids past the
+        # vocabulary, are decoded on their own, between spaces (the slow tokenizer's rule).
         special = set(self.all_special_tokens)
-        # Added tokens that are not special are decoded on their own, between spaces (transformers' rule).
-        plain_added = {content for content in self._added_tokens_encoder if content not in special}
+        plain_added = {content for content in self._added.encoder if content not in special}
+        plain_added.update(
+            content for content in self.additional_special_tokens if self._id_of_token(content) >= self.vocab_size
+        )
         sub_texts: List[str] = []
         current: List[str] = []
         for token in tokens:
@@ -722,13 +837,15 @@ class AlignmentPass:
     It tokenises the same examples again, computing offsets, token strings and word ids, and
     pads them as the call padded its rows; the rows' ids are the same, as SentencePiece is
     deterministic. The call's settings are kept here, so later changes to the tokenizer's
-    ``padding_side`` or ``model_max_length`` do not matter.
+    ``padding_side`` or ``model_max_length`` do not matter; nor do tokens added since: the pass
+    runs with the added tokens of the call.
     """
 
     def __init__(
         self, tokenizer: XLMRobertaTokenizer, examples, plan: RowPlan, lengths: List[int], target: Optional[int], padding_side: str
     ):
         self.tokenizer = tokenizer
+        self.added = tokenizer._added  # replaced, never changed, when tokens are added
         self.examples = examples
         self.plan = plan
         self.lengths = lengths  # tokens per row before padding, to check the second pass against
@@ -737,7 +854,10 @@ class AlignmentPass:
 
     @pauses_garbage_collection
     def __call__(self) -> Alignment:
-        rows, _ = self.tokenizer._build_rows(self.examples, self.plan, with_offsets=True)
+        tokenizer = self.tokenizer
+        if tokenizer._added is not self.added:
+            tokenizer = tokenizer._with_added(self.added)
+        rows, _ = tokenizer._build_rows(self.examples, self.plan, with_offsets=True)
         if [len(row.ids) for row in rows] != self.lengths:
             raise RuntimeError("the offsets pass produced other rows than the call; please report this input")
-        return alignment_of_rows(rows, self.target, self.padding_side, self.tokenizer.pad_token)
+        return alignment_of_rows(rows, self.target, self.padding_side, tokenizer.pad_token)
