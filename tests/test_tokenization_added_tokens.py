@@ -507,6 +507,8 @@ def test_bad_configuration(unigram):
         XLMRobertaTokenizer.from_pretrained(unigram.directory, additional_special_tokens=[AddedToken("<w>", single_word=True)])
     with pytest.raises(ConfigError, match="must be a list"):
         XLMRobertaTokenizer.from_pretrained(unigram.directory, additional_special_tokens="<w>")
+    with pytest.raises(ConfigError, match="'<x>' has the negative id -1"):
+        XLMRobertaTokenizer.from_pretrained(unigram.directory, added_tokens_decoder={-1: AddedToken("<x>")})
     # Additional special tokens the vocabulary lacks are added at construction, as in transformers.
     ours = XLMRobertaTokenizer.from_pretrained(unigram.directory, additional_special_tokens=["[X]", "▁the"])
     slow = transformers.XLMRobertaTokenizer.from_pretrained(unigram.directory, additional_special_tokens=["[X]", "▁the"])
