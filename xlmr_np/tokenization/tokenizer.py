@@ -497,7 +497,7 @@ class XLMRobertaTokenizer:
     def tokenize(self, text: str) -> List[str]:
         """The token strings of ``text`` (SentencePiece pieces and special tokens, no ``<s>``/``</s>`` added)."""
         text = require_str(text, "text")
-        stretches = self._splitter.split(text)
+        stretches = self._added.splitter.split(text)
         plain = [stretch.text for stretch in stretches if stretch.token_id is None and stretch.text]
         pieces_per_stretch = iter(self._sentencepiece_encode(plain, str))
         tokens: List[str] = []
@@ -537,7 +537,8 @@ class XLMRobertaTokenizer:
 
     def _encode_texts(self, texts: List[str], with_offsets: bool) -> List[EncodedText]:
         """Ids of each text, without special tokens added; ``with_offsets``: also spans, token strings and word ids."""
-        stretches_per_text: List[List[Stretch]] = [self._splitter.split(text) for text in texts]
+        split = self._added.splitter.split
+        stretches_per_text: List[List[Stretch]] = [split(text) for text in texts]
         plain = [
             stretch.text
             for stretches in stretches_per_text
