@@ -490,6 +490,7 @@ def test_unk_token_cannot_be_given_another_string(unigram):
     (lambda t: t.add_special_tokens({"additional_special_tokens": ["<x>", 3]}), "additional special token must be a str"),
     (lambda t: t.add_special_tokens({"pad_token": 1}), "pad_token must be a str"),
     (lambda t: t.add_special_tokens({"pad_token": ""}), "pad_token cannot be the empty string"),
+    (lambda t: t.add_special_tokens({"additional_special_tokens": ["<x>", ""]}), "cannot hold the empty string"),
     (lambda t: t.add_special_tokens({"mask_token": AddedToken("<m>", single_word=True)}), "single_word"),
     (lambda t: t.add_special_tokens(["<x>"]), "takes a dict"),
 ])

@@ -155,6 +155,8 @@ class AddedVocabulary:
                 if not isinstance(value, (list, tuple)):
                     raise InputError(f"additional_special_tokens must be a list of tokens, got {type(value).__name__}: {value!r:.80}")
                 checked[key] = [_as_special(as_token(token, "additional special token")) for token in value]
+                if any(token.content == "" for token in checked[key]):
+                    raise InputError("additional_special_tokens cannot hold the empty string")
                 continue
             token = _as_special(as_token(value, key))
             if token.content == "":

@@ -9,7 +9,8 @@ changing an import::
 
 How a text becomes ids:
 
-1. cut the text at special tokens written in it (``special_tokens.py``);
+1. cut the text at special and added tokens written in it (``special_tokens.py``,
+   ``added_vocabulary.py``);
 2. hand each stretch in between to SentencePiece, which normalises it (NFKC and friends, one
    "▁" per word start) and picks pieces;
 3. shift SentencePiece ids into the fairseq layout the model was trained with (``id_layout.py``);
@@ -77,7 +78,9 @@ class XLMRobertaTokenizer:
 
     The special tokens default to XLM-R's; a plain-string ``mask_token`` strips the whitespace
     on its left, as in transformers. ``added_tokens_decoder`` (``{id: AddedToken}``, as stored
-    in ``tokenizer_config.json``) overrides the flags of the tokens matched verbatim in text.
+    in ``tokenizer_config.json``) overrides the flags of the tokens matched verbatim in text;
+    ``additional_special_tokens`` names further special tokens (added if the vocabulary lacks
+    them). :meth:`add_tokens` and :meth:`add_special_tokens` add tokens later.
     ``model_max_length`` is what ``truncation=True`` and ``padding="max_length"`` use when no
     ``max_length`` is given; the default (1e30) means "no limit".
     """
