@@ -32,6 +32,7 @@ from typing import Any, Callable, List, NamedTuple, Optional, Tuple, Union
 import numpy as np
 
 from ..errors import InputError
+from .encoding import Encoding
 
 Span = Tuple[int, int]
 
@@ -126,6 +127,11 @@ class _Row:
                 end = token + 1
         return None if start is None else TokenSpan(start, end)
 
+    def word_to_chars(self, word: int, sequence_index: int) -> Optional[CharSpan]:
+        """From the start of the word's first token to the end of its last; None if it has no tokens."""
+        tokens = self.word_to_tokens(word, sequence_index)
+        return None if tokens is None else CharSpan(self.offsets[tokens.start][0], self.offsets[tokens.end - 1][1])
+
 
 def _index(value, name: str) -> int:
     """An index argument: an int (NumPy integers too) >= 0."""
@@ -165,6 +171,10 @@ class BatchEncoding(UserDict):
         self.__dict__["_sequence_ids"] = sequence_ids
         self.__dict__["_n_sequences"] = n_sequences
         self.__dict__["_alignment"] = alignment
+        # The example of each row, kept for Encoding.overflowing also if the field is popped (as QA code does).
+        samples = self.data.get("overflow_to_sample_mapping") if alignment is not None else None
+        self.__dict__["_sample_of_row"] = None if samples is None else list(samples)
+        self.__dict__["_encodings"] = None  # the Encoding views, made on first use
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -174,13 +184,44 @@ class BatchEncoding(UserDict):
 
     def __getstate__(self):
         alignment = self._alignment_rows() if self._alignment is not None else None  # a pending pass runs now
-        return {"data": self.data, "sequence_ids": self._sequence_ids, "n_sequences": self._n_sequences, "alignment": alignment}
+        return {
+            "data": self.data, "sequence_ids": self._sequence_ids, "n_sequences": self._n_sequences,
+            "alignment": alignment, "sample_of_row": self._sample_of_row,
+        }
 
     def __setstate__(self, state):
         self.__dict__["data"] = state["data"]
         self.__dict__["_sequence_ids"] = state["sequence_ids"]
         self.__dict__["_n_sequences"] = state.get("n_sequences")
         self.__dict__["_alignment"] = state.get("alignment")
+        self.__dict__["_sample_of_row"] = state.get("sample_of_row")
+        self.__dict__["_encodings"] = None
+
+    def __getitem__(self, key):
+        """``enc["input_ids"]``: a field; ``enc[i]``: row ``i`` as an :class:`Encoding` (``enc.encodings[i]``).
+
+        As in transformers, a slice gives a list of ``Encoding``s, or for a ``BatchEncoding``
+        built from a dict (no encodings) every field sliced; an int there is a ``KeyError``.
+        """
+        if isinstance(key, str):
+            return super().__getitem__(key)
+        encodings = self.encodings
+        if encodings is None:
+            if isinstance(key, slice):
+                return {name: value[key] for name, value in self.data.items()}
+            raise KeyError(
+                f"{key!r}: a BatchEncoding built from a dict has no rows as Encodings; "
+                "its keys are field names (str), or a slice of every field"
+            )
+        if isinstance(key, slice):
+            return encodings[key]
+        try:
+            index = operator.index(key)
+        except TypeError:
+            raise TypeError(f"BatchEncoding keys are field names (str), row numbers (int) or slices, got {type(key).__name__}") from None
+        if not -len(encodings) <= index < len(encodings):
+            raise IndexError(f"row {index} is out of range: this BatchEncoding has {len(encodings)} rows")
+        return encodings[index]
 
     # ------------------------------------------------------------------ what the rows hold
 
@@ -191,6 +232,16 @@ class BatchEncoding(UserDict):
         transformers says True for the output of a fast tokenizer, which is when it has them.
         """
         return self._alignment is not None
+
+    @property
+    def encodings(self) -> Optional[List[Encoding]]:
+        """One :class:`~xlmr_np.tokenization.encoding.Encoding` per row (overflow rows included), as
+        the fast tokenizer's ``tokenizers.Encoding`` list; None for a ``BatchEncoding`` built by hand."""
+        if self._alignment is None:
+            return None
+        if self._encodings is None:
+            self.__dict__["_encodings"] = [Encoding(self, row) for row in range(len(self._sequence_ids))]
+        return self._encodings
 
     @property
     def n_sequences(self) -> Optional[int]:
@@ -222,6 +273,33 @@ class BatchEncoding(UserDict):
     def _row(self, batch_index, method: str) -> _Row:
         index = self._row_index(batch_index, method)
         return _Row(self._sequence_ids[index], self._alignment_rows(), index, self._n_sequences or 1)
+
+    def _field_row(self, key: str, index: int) -> list:
+        """Row ``index`` of a field, as a list (one text without ``return_tensors`` has a flat field)."""
+        value = self.data[key]
+        if isinstance(value, np.ndarray):
+            return value[index].tolist() if value.ndim == 2 else value.tolist()
+        return list(value[index]) if value and isinstance(value[0], list) else list(value)
+
+    def _attention_mask_row(self, index: int) -> List[int]:
+        """1 for the tokens of row ``index``, 0 for its padding, whether or not the call returned the field.
+
+        The tokenizer's sequence-id rows (``rows.SequenceIdRows``) know each row's layout before
+        padding and where the padding went.
+        """
+        from .rows import sequence_ids_of  # rows imports this module
+
+        rows = self._sequence_ids
+        length = len(sequence_ids_of(*rows.layouts[index]))
+        padding = [0] * max((rows.target or 0) - length, 0)
+        return [1] * length + padding if rows.side == "right" else padding + [1] * length
+
+    def _overflow_rows(self, index: int) -> List[int]:
+        """The later rows of row ``index``'s example if it is the example's first row, else [] (``Encoding.overflowing``)."""
+        samples = self._sample_of_row
+        if samples is None or (index > 0 and samples[index - 1] == samples[index]):
+            return []
+        return [row for row in range(index + 1, len(samples)) if samples[row] == samples[index]]
 
     def sequence_ids(self, batch_index: int = 0) -> List[Optional[int]]:
         """For each token of row ``batch_index``: 0 (first text), 1 (second text) or None (special/padding).
@@ -308,13 +386,17 @@ class BatchEncoding(UserDict):
         A word without tokens in the row raises ``InputError`` (transformers: a ``TypeError``).
         """
         batch_index, word_index = _split_index(batch_or_word_index, word_index, "word_index")
-        row = self._row(batch_index, "word_to_chars")
-        tokens = row.word_to_tokens(word_index, _index(sequence_index, "sequence_index"))
-        if tokens is None:
+        span = self._word_chars(batch_index, word_index, sequence_index, "word_to_chars")
+        if span is None:
             raise InputError(
                 f"word {word_index} of sequence {sequence_index} has no tokens in row {batch_index}, so it has no characters"
             )
-        return CharSpan(row.offsets[tokens.start][0], row.offsets[tokens.end - 1][1])
+        return span
+
+    def _word_chars(self, batch_index, word_index: int, sequence_index, method: str) -> Optional[CharSpan]:
+        """``word_to_chars`` without the error: None for a word without tokens (``Encoding.word_to_chars``)."""
+        row = self._row(batch_index, method)
+        return row.word_to_chars(_index(word_index, "word_index"), _index(sequence_index, "sequence_index"))
 
     def char_to_word(
         self, batch_or_char_index: int, char_index: Optional[int] = None, sequence_index: int = 0
