@@ -20,6 +20,9 @@ row that does not exist, ``word_to_chars`` of a word without tokens) we raise ``
 Token strings, word ids and character spans come from a second, offset-computing pass over the
 same inputs, run on the first call that needs them (at once when the call had
 ``return_offsets_mapping=True``); ``sequence_ids`` are known from the start.
+
+``enc.encodings`` (and ``enc[i]``) gives each row as an ``Encoding`` (``encoding.py``) with the
+interface of ``tokenizers.Encoding``, as code written for the fast tokenizer reads rows.
 """
 
 from __future__ import annotations
