@@ -285,17 +285,9 @@ class BatchEncoding(UserDict):
         return list(value[index]) if value and isinstance(value[0], list) else list(value)
 
     def _attention_mask_row(self, index: int) -> List[int]:
-        """1 for the tokens of row ``index``, 0 for its padding, whether or not the call returned the field.
-
-        The tokenizer's sequence-id rows (``rows.SequenceIdRows``) know each row's layout before
-        padding and where the padding went.
-        """
-        from .rows import sequence_ids_of  # rows imports this module
-
-        rows = self._sequence_ids
-        length = len(sequence_ids_of(*rows.layouts[index]))
-        padding = [0] * max((rows.target or 0) - length, 0)
-        return [1] * length + padding if rows.side == "right" else padding + [1] * length
+        """1 for the tokens of row ``index``, 0 for its padding, whether or not the call returned the
+        field: the tokenizer's sequence-id rows (``rows.SequenceIdRows``) know where the padding went."""
+        return self._sequence_ids.attention_mask(index)
 
     def _overflow_rows(self, index: int) -> List[int]:
         """The later rows of row ``index``'s example if it is the example's first row, else [] (``Encoding.overflowing``)."""

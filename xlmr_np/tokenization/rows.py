@@ -143,11 +143,17 @@ class SequenceIdRows:
         return len(self.layouts)
 
     def __getitem__(self, index: int) -> List[Optional[int]]:
-        ids = sequence_ids_of(*self.layouts[index])
-        missing = (self.target or 0) - len(ids)
+        return self._padded(sequence_ids_of(*self.layouts[index]), None)
+
+    def attention_mask(self, index: int) -> List[int]:
+        """1 for row ``index``'s tokens, 0 for its padding (``Encoding.attention_mask``)."""
+        return self._padded([1] * len(sequence_ids_of(*self.layouts[index])), 0)
+
+    def _padded(self, row: list, value) -> list:
+        missing = (self.target or 0) - len(row)
         if missing > 0:
-            return ids + [None] * missing if self.side == "right" else [None] * missing + ids
-        return ids
+            return row + [value] * missing if self.side == "right" else [value] * missing + row
+        return row
 
     def __getstate__(self):
         return self.layouts, self.target, self.side
