@@ -27,10 +27,10 @@ from xlmr_np.tokenization.batch_encoding import Alignment, TokenSpan
 from xlmr_np.tokenization.encoding import Encoding
 
 try:
-    from test_tokenization_alignment import _rows, calls
+    from test_tokenization_alignment import _rows, calls, ours_and_fast
     from tokenizer_fixtures import any_model, configured, tokenizer_sets, unigram  # noqa: F401
 except ImportError:  # tests/ imported as a package
-    from tests.test_tokenization_alignment import _rows, calls
+    from tests.test_tokenization_alignment import _rows, calls, ours_and_fast
     from tests.tokenizer_fixtures import any_model, configured, tokenizer_sets, unigram  # noqa: F401
 
 # transformers warns about drawn combinations it ignores, e.g. max_length with padding=True and no truncation.
@@ -110,31 +110,11 @@ def encoding_calls(draw):
 @HYPOTHESIS
 @given(call=encoding_calls())
 def test_encodings_equal_fast(any_model, call):
+    outputs = ours_and_fast(any_model, call)
+    if outputs is None:
+        return
+    ours, fast = outputs
     text, text_pair, kwargs, side, strings = call
-    ours_tokenizer, fast_tokenizer = any_model.ours, any_model.fast
-    for string in strings:  # where the fast tokenizer tokenises differently, it is no reference
-        if fast_tokenizer(string, add_special_tokens=False)["input_ids"] != ours_tokenizer(string, add_special_tokens=False)["input_ids"]:
-            event("fast tokenises differently")
-            return
-    if text_pair in ("", []):
-        event("fast drops an empty pair")
-        return
-    with configured([ours_tokenizer, fast_tokenizer], **side):
-        try:
-            ours = ours_tokenizer(text, text_pair, **kwargs)
-        except InputError:
-            event("we raise InputError")  # test_tokenization_call checks when
-            return
-        try:
-            fast = fast_tokenizer(text, text_pair, **kwargs)
-        except BaseException as error:  # noqa: B036 - pyo3's PanicException derives from BaseException
-            if isinstance(error, (KeyboardInterrupt, SystemExit)):
-                raise
-            event("fast raises")
-            return
-    if [list(row) for row in _rows(ours["input_ids"])] != [list(row) for row in _rows(fast["input_ids"])]:
-        event("ids differ (longest_first split)")
-        return
     overflow = kwargs["return_overflowing_tokens"]
     chars = max((len(string) for string in strings), default=0)
     assert_encodings_equal(ours, fast, chars, type_ids_differ=overflow and text_pair is not None, overflowing=overflow)
