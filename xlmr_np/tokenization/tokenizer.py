@@ -23,9 +23,13 @@ follow the fast tokenizer too (``truncation.py``). docs/tokenizer.md lists every
 
 from __future__ import annotations
 
+import operator
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from ..errors import CheckpointError, ConfigError, InputError
 from . import padding as padding_rules
@@ -786,6 +790,92 @@ class XLMRobertaTokenizer:
             raise InputError(f"batch_encode_plus() takes a list, got {type(batch_text_or_text_pairs).__name__}")
         return self(list(batch_text_or_text_pairs), **kwargs)
 
+    # ------------------------------------------------------------------ padding encoded examples
+
+    def pad(
+        self,
+        encoded_inputs,
+        padding: Union[bool, str] = True,
+        max_length: Optional[int] = None,
+        pad_to_multiple_of: Optional[int] = None,
+        return_attention_mask: Optional[bool] = None,
+        return_tensors: Optional[str] = None,
+        verbose: bool = True,  # accepted for transformers compatibility; nothing is logged
+    ) -> BatchEncoding:
+        """Pad encoded examples to one length, as transformers' ``tokenizer.pad`` (what data collators call).
+
+        ``encoded_inputs`` is one example or a batch: a ``BatchEncoding`` / dict of lists, or a
+        list of dicts (collated by the first one's keys; each needs ``input_ids``). Values may be
+        lists, NumPy arrays or tensors (anything with ``tolist()``); arrays as ``input_ids`` give
+        NumPy arrays back. ``input_ids`` get the pad id, ``token_type_ids`` the pad token type,
+        ``special_tokens_mask`` 1, ``attention_mask`` 0 (made when missing, unless
+        ``return_attention_mask=False``, which leaves a given mask unpadded); other fields are
+        kept as they are. The strategies and ``padding_side`` are :meth:`__call__`'s
+        (``padding.py``); nothing is truncated. The inputs are not changed. The result has no
+        rows as ``Encoding``\ s (docs/tokenizer.md, "Padding encoded examples").
+        """
+        if return_tensors not in (None, "np"):
+            raise InputError(f"return_tensors={return_tensors!r} is not supported; use None or 'np'")
+        main = self.model_input_names[0]
+        fields, from_arrays = _pad_input_fields(encoded_inputs, main)
+        strategy, _, max_length = resolve_lengths(padding, False, max_length, pad_to_multiple_of, self.model_max_length)
+        if from_arrays:
+            return_tensors = "np"  # arrays in, arrays out (transformers: the input's tensor type)
+        ids = fields[main]
+        if not ids:  # no example, or one without tokens: returned as it is (transformers' rule)
+            if return_attention_mask:
+                fields["attention_mask"] = []
+            encoding = BatchEncoding(fields)
+            return encoding.convert_to_numpy() if return_tensors == "np" else encoding
+        if return_attention_mask is None:
+            return_attention_mask = "attention_mask" in self.model_input_names
+        batched = isinstance(ids[0], list)
+        if batched:
+            for key, value in fields.items():
+                size = len(value) if hasattr(value, "__len__") and not isinstance(value, (str, bytes)) else None
+                if size != len(ids):
+                    what = f"{size} items" if size is not None else f"a {type(value).__name__}"
+                    raise InputError(f"{key!r} has {what} but {main!r} has {len(ids)} examples; every field needs one item per example")
+        pad_values = {main: self.pad_token_id, "token_type_ids": self.pad_token_type_id, "special_tokens_mask": 1}
+        if return_attention_mask:
+            pad_values["attention_mask"] = 0
+        # The padded fields as rows of ints (one row for a single example), checked against input_ids.
+        rows = {main: _id_rows(ids if batched else [ids], main, batched)}
+        lengths = [len(row) for row in rows[main]]
+        for key in pad_values:
+            if key in fields and key != main:
+                rows[key] = _id_rows(fields[key] if batched else [fields[key]], key, batched)
+                for index, (row, length) in enumerate(zip(rows[key], lengths)):
+                    if len(row) != length:
+                        where = f"example {index}: " if batched else ""
+                        raise InputError(f"{where}{key!r} has {len(row)} items but {main!r} has {length}; they must be equally long")
+        create_mask = return_attention_mask and "attention_mask" not in fields
+
+        target = padding_rules.target_length(strategy, lengths, max_length, pad_to_multiple_of)
+        width = padding_rules.common_width(lengths, target)
+        if return_tensors == "np" and batched and width is not None:
+            # Straight to arrays, as __call__ does: (examples, width) int64 each.
+            kept = padding_rules.kept_positions(lengths, width, self.padding_side)
+            padded = {key: padding_rules.padded_array(key_rows, kept, pad_values[key]) for key, key_rows in rows.items()}
+            if create_mask:
+                padded["attention_mask"] = padding_rules.filled_array(kept, 1, 0)
+        else:
+            padded = rows
+            if create_mask:
+                padded["attention_mask"] = [[1] * length for length in lengths]
+            if target is not None:
+                padding_rules.pad_rows(padded, pad_values, target, self.padding_side)
+            if not batched:
+                padded = {key: key_rows[0] for key, key_rows in padded.items()}
+        other = {key: value for key, value in fields.items() if key not in padded}
+        if return_tensors == "np":
+            padded = BatchEncoding(padded).convert_to_numpy().data  # rows of different lengths: InputError
+            other = {key: _field_array(key, value) for key, value in other.items()}
+        out = {key: padded[key] if key in padded else other[key] for key in fields}  # the input's key order
+        if create_mask:
+            out["attention_mask"] = padded["attention_mask"]
+        return BatchEncoding(out)
+
     # ------------------------------------------------------------------ tokens -> text
 
     def decode(
@@ -865,3 +955,98 @@ class AlignmentPass:
         if [len(row.ids) for row in rows] != self.lengths:
             raise RuntimeError("the offsets pass produced other rows than the call; please report this input")
         return alignment_of_rows(rows, self.target, self.padding_side, tokenizer.pad_token)
+
+
+# ---------------------------------------------------------------------- pad()'s inputs
+
+
+def _is_array(value) -> bool:
+    """A NumPy array or scalar, or a tensor (torch, ...): anything but Python containers with ``tolist()``."""
+    return hasattr(value, "tolist") and not isinstance(value, (list, tuple, str, bytes))
+
+
+def _as_python(value):
+    """An array or tensor as (nested) lists, a tuple as a list; rows of a list converted the same way."""
+    if _is_array(value):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [item.tolist() if _is_array(item) else item for item in value]
+    return value
+
+
+def _pad_input_fields(encoded_inputs, main: str) -> Tuple[Dict[str, object], bool]:
+    """``pad()``'s input as one dict of fields (a list of examples collated by the first one's keys),
+    arrays turned into lists; also whether ``main`` came as arrays or tensors."""
+    if isinstance(encoded_inputs, (list, tuple)):
+        if not encoded_inputs:
+            raise InputError("pad() got an empty list; pass a list of encoded examples (dicts with 'input_ids')")
+        for index, example in enumerate(encoded_inputs):
+            if not isinstance(example, Mapping):
+                raise InputError(
+                    f"pad() takes a dict / BatchEncoding or a list of them, but item {index} is a {type(example).__name__}: {example!r:.80}"
+                )
+        keys = list(encoded_inputs[0].keys())
+        for index, example in enumerate(encoded_inputs):
+            for key in keys:
+                if key not in example:
+                    raise InputError(f"example {index} has no {key!r}, which example 0 has; every example needs the same fields")
+        fields = {key: [example[key] for example in encoded_inputs] for key in keys}
+    elif isinstance(encoded_inputs, Mapping):
+        fields = dict(encoded_inputs.items())
+    else:
+        raise InputError(
+            f"pad() takes a dict / BatchEncoding or a list of them, got {type(encoded_inputs).__name__}: {encoded_inputs!r:.80}"
+        )
+    if main not in fields:
+        raise InputError(f"pad() needs {main!r} in every example; the fields given are {list(fields)}")
+    ids = fields[main]
+    from_arrays = _is_array(ids) or (isinstance(ids, (list, tuple)) and any(_is_array(row) for row in ids[:1]))
+    for key, value in fields.items():
+        if key in _PADDED_FIELDS or from_arrays:  # other fields stay as given unless input_ids were arrays (transformers)
+            fields[key] = _as_python(value)
+    if not isinstance(fields[main], list):
+        raise InputError(f"{main!r} must be a list of ids, a list of such lists, or an array, got {type(ids).__name__}: {ids!r:.80}")
+    return fields, from_arrays
+
+
+_PADDED_FIELDS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask")
+
+
+def _id_rows(rows, key: str, batched: bool) -> List[List[int]]:
+    """Each row of a padded field as a new list of ints (NumPy integers taken too)."""
+    out = []
+    for index, row in enumerate(rows):
+        where = f"example {index}: " if batched else ""
+        if not isinstance(row, list):
+            raise InputError(f"{where}{key!r} must be a list of ints, got {type(row).__name__}: {row!r:.80}")
+        if all(type(item) is int for item in row):
+            out.append(list(row))
+            continue
+        try:
+            out.append([operator.index(item) for item in row])
+        except TypeError:
+            bad = next(item for item in row if not _is_index(item))
+            raise InputError(f"{where}{key!r} must hold ints, got {type(bad).__name__}: {bad!r:.80}") from None
+    return out
+
+
+def _is_index(item) -> bool:
+    try:
+        operator.index(item)
+    except TypeError:
+        return False
+    return True
+
+
+def _field_array(key: str, value) -> np.ndarray:
+    """A field ``pad`` leaves as it is, as one array for ``return_tensors="np"`` (as transformers' ``np.asarray``)."""
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        array = None
+    if array is None or array.dtype == object:
+        raise InputError(
+            f"return_tensors='np' cannot make one array of {key!r}: its items have different shapes. pad() pads only "
+            f"{', '.join(_PADDED_FIELDS)}; pad {key!r} yourself or leave it out"
+        )
+    return array
