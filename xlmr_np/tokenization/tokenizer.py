@@ -812,7 +812,7 @@ class XLMRobertaTokenizer:
         ``return_attention_mask=False``, which leaves a given mask unpadded); other fields are
         kept as they are. The strategies and ``padding_side`` are :meth:`__call__`'s
         (``padding.py``); nothing is truncated. The inputs are not changed. The result has no
-        rows as ``Encoding``\ s (docs/tokenizer.md, "Padding encoded examples").
+        rows as ``Encoding`` objects (docs/tokenizer.md, "Padding encoded examples").
         """
         if return_tensors not in (None, "np"):
             raise InputError(f"return_tensors={return_tensors!r} is not supported; use None or 'np'")
