@@ -23,13 +23,9 @@ follow the fast tokenizer too (``truncation.py``). docs/tokenizer.md lists every
 
 from __future__ import annotations
 
-import operator
 import os
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple, Union
-
-import numpy as np
 
 from ..errors import CheckpointError, ConfigError, InputError
 from . import padding as padding_rules
@@ -44,6 +40,7 @@ from .checkpoint_files import (
 )
 from .collection import pauses_garbage_collection
 from .decoding import clean_up_tokenization, tokens_to_string
+from .encoded_inputs import field_array, id_rows, pad_input_fields
 from .id_layout import FairseqIdLayout
 from .inputs import (
     LARGE_INTEGER,
@@ -817,7 +814,7 @@ class XLMRobertaTokenizer:
         if return_tensors not in (None, "np"):
             raise InputError(f"return_tensors={return_tensors!r} is not supported; use None or 'np'")
         main = self.model_input_names[0]
-        fields, from_arrays = _pad_input_fields(encoded_inputs, main)
+        fields, from_arrays = pad_input_fields(encoded_inputs, main)
         strategy, _, max_length = resolve_lengths(padding, False, max_length, pad_to_multiple_of, self.model_max_length)
         if from_arrays:
             return_tensors = "np"  # arrays in, arrays out (transformers: the input's tensor type)
@@ -840,11 +837,11 @@ class XLMRobertaTokenizer:
         if return_attention_mask:
             pad_values["attention_mask"] = 0
         # The padded fields as rows of ints (one row for a single example), checked against input_ids.
-        rows = {main: _id_rows(ids if batched else [ids], main, batched)}
+        rows = {main: id_rows(ids if batched else [ids], main, batched)}
         lengths = [len(row) for row in rows[main]]
         for key in pad_values:
             if key in fields and key != main:
-                rows[key] = _id_rows(fields[key] if batched else [fields[key]], key, batched)
+                rows[key] = id_rows(fields[key] if batched else [fields[key]], key, batched)
                 for index, (row, length) in enumerate(zip(rows[key], lengths)):
                     if len(row) != length:
                         where = f"example {index}: " if batched else ""
@@ -870,7 +867,7 @@ class XLMRobertaTokenizer:
         other = {key: value for key, value in fields.items() if key not in padded}
         if return_tensors == "np":
             padded = BatchEncoding(padded).convert_to_numpy().data  # rows of different lengths: InputError
-            other = {key: _field_array(key, value) for key, value in other.items()}
+            other = {key: field_array(key, value) for key, value in other.items()}
         out = {key: padded[key] if key in padded else other[key] for key in fields}  # the input's key order
         if create_mask:
             out["attention_mask"] = padded["attention_mask"]
@@ -955,98 +952,3 @@ class AlignmentPass:
         if [len(row.ids) for row in rows] != self.lengths:
             raise RuntimeError("the offsets pass produced other rows than the call; please report this input")
         return alignment_of_rows(rows, self.target, self.padding_side, tokenizer.pad_token)
-
-
-# ---------------------------------------------------------------------- pad()'s inputs
-
-
-def _is_array(value) -> bool:
-    """A NumPy array or scalar, or a tensor (torch, ...): anything but Python containers with ``tolist()``."""
-    return hasattr(value, "tolist") and not isinstance(value, (list, tuple, str, bytes))
-
-
-def _as_python(value):
-    """An array or tensor as (nested) lists, a tuple as a list; rows of a list converted the same way."""
-    if _is_array(value):
-        return value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [item.tolist() if _is_array(item) else item for item in value]
-    return value
-
-
-def _pad_input_fields(encoded_inputs, main: str) -> Tuple[Dict[str, object], bool]:
-    """``pad()``'s input as one dict of fields (a list of examples collated by the first one's keys),
-    arrays turned into lists; also whether ``main`` came as arrays or tensors."""
-    if isinstance(encoded_inputs, (list, tuple)):
-        if not encoded_inputs:
-            raise InputError("pad() got an empty list; pass a list of encoded examples (dicts with 'input_ids')")
-        for index, example in enumerate(encoded_inputs):
-            if not isinstance(example, Mapping):
-                raise InputError(
-                    f"pad() takes a dict / BatchEncoding or a list of them, but item {index} is a {type(example).__name__}: {example!r:.80}"
-                )
-        keys = list(encoded_inputs[0].keys())
-        for index, example in enumerate(encoded_inputs):
-            for key in keys:
-                if key not in example:
-                    raise InputError(f"example {index} has no {key!r}, which example 0 has; every example needs the same fields")
-        fields = {key: [example[key] for example in encoded_inputs] for key in keys}
-    elif isinstance(encoded_inputs, Mapping):
-        fields = dict(encoded_inputs.items())
-    else:
-        raise InputError(
-            f"pad() takes a dict / BatchEncoding or a list of them, got {type(encoded_inputs).__name__}: {encoded_inputs!r:.80}"
-        )
-    if main not in fields:
-        raise InputError(f"pad() needs {main!r} in every example; the fields given are {list(fields)}")
-    ids = fields[main]
-    from_arrays = _is_array(ids) or (isinstance(ids, (list, tuple)) and any(_is_array(row) for row in ids[:1]))
-    for key, value in fields.items():
-        if key in _PADDED_FIELDS or from_arrays:  # other fields stay as given unless input_ids were arrays (transformers)
-            fields[key] = _as_python(value)
-    if not isinstance(fields[main], list):
-        raise InputError(f"{main!r} must be a list of ids, a list of such lists, or an array, got {type(ids).__name__}: {ids!r:.80}")
-    return fields, from_arrays
-
-
-_PADDED_FIELDS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask")
-
-
-def _id_rows(rows, key: str, batched: bool) -> List[List[int]]:
-    """Each row of a padded field as a new list of ints (NumPy integers taken too)."""
-    out = []
-    for index, row in enumerate(rows):
-        where = f"example {index}: " if batched else ""
-        if not isinstance(row, list):
-            raise InputError(f"{where}{key!r} must be a list of ints, got {type(row).__name__}: {row!r:.80}")
-        if all(type(item) is int for item in row):
-            out.append(list(row))
-            continue
-        try:
-            out.append([operator.index(item) for item in row])
-        except TypeError:
-            bad = next(item for item in row if not _is_index(item))
-            raise InputError(f"{where}{key!r} must hold ints, got {type(bad).__name__}: {bad!r:.80}") from None
-    return out
-
-
-def _is_index(item) -> bool:
-    try:
-        operator.index(item)
-    except TypeError:
-        return False
-    return True
-
-
-def _field_array(key: str, value) -> np.ndarray:
-    """A field ``pad`` leaves as it is, as one array for ``return_tensors="np"`` (as transformers' ``np.asarray``)."""
-    try:
-        array = np.asarray(value)
-    except ValueError:
-        array = None
-    if array is None or array.dtype == object:
-        raise InputError(
-            f"return_tensors='np' cannot make one array of {key!r}: its items have different shapes. pad() pads only "
-            f"{', '.join(_PADDED_FIELDS)}; pad {key!r} yourself or leave it out"
-        )
-    return array
