@@ -71,9 +71,36 @@ def pad_rows(fields: Dict[str, List[list]], pad_values: Dict[str, object], targe
     for name, rows in fields.items():
         value = pad_values[name]
         for index, row in enumerate(rows):
-            missing = target - len(row)
-            if missing > 0:
-                rows[index] = row + [value] * missing if side == "right" else [value] * missing + row
+            rows[index] = padded_row(row, target, value, side)
+
+
+def padded_row(row: list, target: Optional[int], value, side: str) -> list:
+    """``row`` with ``value`` added on ``side`` up to ``target`` items (the row itself if it is that long)."""
+    missing = (target or 0) - len(row)
+    if missing <= 0:
+        return row
+    return row + [value] * missing if side == "right" else [value] * missing + row
+
+
+def pad_fields(fields: Dict[str, object], row_lengths: List[int], target: Optional[int],
+               pad_values: Dict[str, object], side: str, as_arrays: bool) -> Dict[str, object]:
+    """Each field padded to ``target`` (None: left as it is) on ``side``, keys in their order.
+
+    A field is a list of rows, or an int: its value at every token (attention mask 1, token
+    types 0), laid out here. With ``as_arrays``, when every row ends up one width, the fields come
+    back as int64 arrays built straight from the rows (:func:`padded_array`, no padded lists);
+    else as padded lists.
+    """
+    width = common_width(row_lengths, target)
+    if as_arrays and width is not None:
+        kept = kept_positions(row_lengths, width, side)  # (rows, width) bool
+        return {key: filled_array(kept, value, pad_values[key]) if isinstance(value, int)
+                else padded_array(value, kept, pad_values[key]) for key, value in fields.items()}
+    lists = {key: [[value] * length for length in row_lengths] if isinstance(value, int) else value
+             for key, value in fields.items()}
+    if target is not None:
+        pad_rows(lists, {key: pad_values[key] for key in lists}, target, side)
+    return lists
 
 
 def common_width(row_lengths: List[int], target: Optional[int]) -> Optional[int]:

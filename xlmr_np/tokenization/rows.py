@@ -150,10 +150,7 @@ class SequenceIdRows:
         return self._padded([1] * len(sequence_ids_of(*self.layouts[index])), 0)
 
     def _padded(self, row: list, value) -> list:
-        missing = (self.target or 0) - len(row)
-        if missing > 0:
-            return row + [value] * missing if self.side == "right" else [value] * missing + row
-        return row
+        return padding_rules.padded_row(row, self.target, value, self.side)
 
     def __getstate__(self):
         return self.layouts, self.target, self.side

@@ -707,36 +707,25 @@ class XLMRobertaTokenizer:
         rows_ids = [row.ids for row in rows]
         lengths = [len(row) for row in rows_ids]
         target = padding_rules.target_length(padding_strategy, lengths, max_length, pad_to_multiple_of)
-        width = padding_rules.common_width(lengths, target)
-        if return_tensors == "np" and width is not None and not return_offsets_mapping:
-            # Straight to arrays, without padded Python lists: the common case of a model's input.
-            kept = padding_rules.kept_positions(lengths, width, self.padding_side)  # (rows, width) bool
-            fields = {"input_ids": padding_rules.padded_array(rows_ids, kept, self.pad_token_id)}
-            if return_token_type_ids:
-                fields["token_type_ids"] = padding_rules.filled_array(kept, 0, self.pad_token_type_id)
-            if return_attention_mask:
-                fields["attention_mask"] = padding_rules.filled_array(kept, 1, 0)
-            if return_special_tokens_mask:
-                fields["special_tokens_mask"] = padding_rules.padded_array([row.special_tokens_mask for row in rows], kept, 1)
-        else:
-            fields: Dict[str, List[list]] = {"input_ids": rows_ids}
-            if return_token_type_ids:
-                fields["token_type_ids"] = [[0] * len(row) for row in rows_ids]
-            if return_attention_mask:
-                fields["attention_mask"] = [[1] * len(row) for row in rows_ids]
-            if return_special_tokens_mask:
-                fields["special_tokens_mask"] = [row.special_tokens_mask for row in rows]
-            if return_offsets_mapping:
-                fields["offset_mapping"] = [row.spans for row in rows]
-            if target is not None:
-                pad_values = {
-                    "input_ids": self.pad_token_id,
-                    "token_type_ids": self.pad_token_type_id,
-                    "attention_mask": 0,
-                    "special_tokens_mask": 1,
-                    "offset_mapping": (0, 0),
-                }
-                padding_rules.pad_rows(fields, pad_values, target, self.padding_side)
+        fields: Dict[str, object] = {"input_ids": rows_ids}
+        if return_token_type_ids:
+            fields["token_type_ids"] = 0  # at every token
+        if return_attention_mask:
+            fields["attention_mask"] = 1
+        if return_special_tokens_mask:
+            fields["special_tokens_mask"] = [row.special_tokens_mask for row in rows]
+        if return_offsets_mapping:
+            fields["offset_mapping"] = [row.spans for row in rows]
+        pad_values = {
+            "input_ids": self.pad_token_id,
+            "token_type_ids": self.pad_token_type_id,
+            "attention_mask": 0,
+            "special_tokens_mask": 1,
+            "offset_mapping": (0, 0),
+        }
+        # With return_tensors="np", straight to arrays (no padded Python lists): a model's input.
+        fields = padding_rules.pad_fields(fields, lengths, target, pad_values, self.padding_side,
+                                          as_arrays=return_tensors == "np" and not return_offsets_mapping)
         sequence_ids = SequenceIdRows(rows, target, self.padding_side)
         if return_overflowing_tokens:
             fields["overflow_to_sample_mapping"] = sample_of_row
@@ -847,23 +836,14 @@ class XLMRobertaTokenizer:
                         where = f"example {index}: " if batched else ""
                         raise InputError(f"{where}{key!r} has {len(row)} items but {main!r} has {length}; they must be equally long")
         create_mask = return_attention_mask and "attention_mask" not in fields
+        if create_mask:
+            rows["attention_mask"] = 1  # at every token
 
         target = padding_rules.target_length(strategy, lengths, max_length, pad_to_multiple_of)
-        width = padding_rules.common_width(lengths, target)
-        if return_tensors == "np" and batched and width is not None:
-            # Straight to arrays, as __call__ does: (examples, width) int64 each.
-            kept = padding_rules.kept_positions(lengths, width, self.padding_side)
-            padded = {key: padding_rules.padded_array(key_rows, kept, pad_values[key]) for key, key_rows in rows.items()}
-            if create_mask:
-                padded["attention_mask"] = padding_rules.filled_array(kept, 1, 0)
-        else:
-            padded = rows
-            if create_mask:
-                padded["attention_mask"] = [[1] * length for length in lengths]
-            if target is not None:
-                padding_rules.pad_rows(padded, pad_values, target, self.padding_side)
-            if not batched:
-                padded = {key: key_rows[0] for key, key_rows in padded.items()}
+        padded = padding_rules.pad_fields(rows, lengths, target, pad_values, self.padding_side,
+                                          as_arrays=return_tensors == "np" and batched)
+        if not batched:  # one example: its rows of one
+            padded = {key: key_rows[0] for key, key_rows in padded.items()}
         other = {key: value for key, value in fields.items() if key not in padded}
         if return_tensors == "np":
             padded = BatchEncoding(padded).convert_to_numpy().data  # rows of different lengths: InputError
