@@ -144,3 +144,44 @@ def test_cublas_batched_matmul_against_float64(backend_name, layout, dtype):
     assert actual.dtype == dtype and actual.shape == (2, 3, 5, 4)
     tolerance = {np.float16: 4e-3, np.float32: 2e-6, np.float64: 1e-12}[dtype]
     assert float((np.abs(actual - expected) / np.maximum(1.0, np.abs(expected))).max()) < tolerance
+
+
+@pytest.mark.parametrize("weight_order", ["C", "F"])
+@pytest.mark.parametrize("backend_name, dtype", [  # float16 runs on CuPy only in the fast path
+    ("numpy", np.float32), pytest.param("cupy", np.float32, marks=needs_cupy),
+    pytest.param("cupy", np.float16, marks=needs_cupy)])
+def test_linear_matmul_against_float64(backend_name, weight_order, dtype):
+    """kernels.linear_matmul, a dense layer's x W^T (one cuBLAS call on CuPy), into a new array and
+    into ``out``, for weights in either memory order (Fortran order is the CPU's BLAS layout and
+    survives ``.to("cupy")``)."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((9, 6)).astype(dtype)
+    weight = np.asarray(rng.standard_normal((5, 6)).astype(dtype), order=weight_order)
+    on = lambda array: backend.to_backend(array, backend_name)  # noqa: E731
+    device_x, device_weight = on(x), on(weight)
+    assert device_weight.flags.f_contiguous == (weight_order == "F")
+    expected = x.astype(np.float64) @ weight.astype(np.float64).T
+    tolerance = {np.float16: 4e-3, np.float32: 2e-6}[dtype]
+    out = backend.get_xp(backend_name).empty((9, 5), dtype=dtype)
+    returned = kernels.linear_matmul(device_x, device_weight, out)
+    assert returned is out
+    for actual in (backend.to_numpy(kernels.linear_matmul(device_x, device_weight)), backend.to_numpy(out)):
+        assert actual.dtype == dtype and actual.shape == (9, 5)
+        assert float((np.abs(actual - expected) / np.maximum(1.0, np.abs(expected))).max()) < tolerance
+
+
+@pytest.mark.parametrize("backend_name", [pytest.param("cupy", marks=needs_cupy)])
+def test_cublas_matmul_refuses_a_wrong_out_or_mixed_dtypes(backend_name):
+    """cuBLAS would read or write past the arrays it is handed: shapes and dtypes are checked first."""
+    from xlmr_np.fast import cuda_kernels
+
+    xp = backend.get_xp(backend_name)
+    a, b = xp.ones((4, 3), dtype=xp.float32), xp.ones((3, 2), dtype=xp.float32)
+    with pytest.raises(ValueError, match=r"shape \(4, 2\)"):
+        cuda_kernels.matmul(a, b, xp.empty((4, 3), dtype=xp.float32))
+    with pytest.raises(ValueError, match="float32 array"):
+        cuda_kernels.matmul(a, b, xp.empty((4, 2), dtype=xp.float16))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        cuda_kernels.matmul(a, b, xp.empty((2, 4), dtype=xp.float32).T)
+    with pytest.raises(ValueError, match="one dtype"):
+        cuda_kernels.matmul(a, b.astype(xp.float16))

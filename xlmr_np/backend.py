@@ -59,11 +59,12 @@ def _cupy():
     return cupy
 
 
-def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool):
+def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool, out=None):
     """``a @ b`` for C-contiguous CuPy arrays with equal leading (batch) axes, as one cuBLAS call.
 
     ``a`` holds (..., m, k), or (..., k, m) with ``a_transposed``; likewise ``b`` (..., k, n) or
-    (..., n, k). Returns a new (..., m, n) array. CuPy's own ``matmul`` spends over 0.1 ms of
+    (..., n, k). Returns a new (..., m, n) array, or writes it into ``out`` (C-contiguous, of that
+    shape and ``a``'s dtype). CuPy's own ``matmul`` spends over 0.1 ms of
     host time on a batched product (and converts float16 operands); this is one
     ``cublasGemmStridedBatchedEx``, accumulating in float32 for float16 and float32 (TF32 only
     where ``CUPY_TF32=1`` asks for it, as for CuPy's matmul) and in float64 for float64.
@@ -74,7 +75,13 @@ def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool):
     m, k = (a.shape[-1], a.shape[-2]) if a_transposed else (a.shape[-2], a.shape[-1])
     n = b.shape[-2] if b_transposed else b.shape[-1]
     batch = math.prod(a.shape[:-2])
-    out = cupy.empty(tuple(a.shape[:-2]) + (m, n), dtype=a.dtype)
+    shape = tuple(a.shape[:-2]) + (m, n)
+    if b.dtype != a.dtype:
+        raise ValueError(f"cublas_batched_matmul: operands of one dtype needed, got {a.dtype} and {b.dtype}")
+    if out is None:
+        out = cupy.empty(shape, dtype=a.dtype)
+    elif out.shape != shape or out.dtype != a.dtype or not out.flags.c_contiguous:
+        raise ValueError(f"cublas_batched_matmul: out must be a C-contiguous {a.dtype} array of shape {shape}")
     data_type, compute, alpha, beta = _cublas_types(a.dtype, os.environ.get("CUPY_TF32", "0") != "0")
     # cuBLAS is column-major: a row-major (r, c) matrix is its (c, r) transpose there, so
     # out = a @ b is computed as out^T = b^T a^T; a stored transposed needs op T, ld = its columns.

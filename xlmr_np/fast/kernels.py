@@ -92,6 +92,14 @@ def batched_matmul(a, b):  # (..., m, k) @ (..., k, n) -> (..., m, n), same lead
     return namespace(a).matmul(a, b)
 
 
+def linear_matmul(x, weight, out=None):  # (rows, in) @ (out_features, in)^T -> (rows, out_features)
+    """A dense layer's product ``x W^T`` (no bias), into a new array or ``out``: ``xp.matmul``,
+    or on CuPy one cuBLAS call (``cuda_kernels.matmul``)."""
+    if backend_of(x) == "cupy":
+        return cuda_kernels.matmul(x, weight.T, out)
+    return namespace(x).matmul(x, weight.T, out=out)
+
+
 # Abramowitz & Stegun 7.1.26: for z >= 0, erfc(z) = t * (a1 + a2 t + ... + a5 t^4) * exp(-z^2)
 # with t = 1 / (1 + p z), absolute error below 1.5e-7. Here z = |x| / sqrt(2), so
 # Phi(-|x|) = erfc(z) / 2, and the halving is folded into the coefficients.

@@ -26,7 +26,7 @@ from ..modeling.outputs import ModelOutput
 from ..modeling.validation import as_backend_array, check_ids, check_position_limit, first_out_of_range
 from . import tensor_parallel
 from .blas import blas_threads_controllable, single_threaded_blas
-from .kernels import bias_activation_, bias_residual_layer_norm_, layer_norm_
+from .kernels import bias_activation_, bias_residual_layer_norm_, layer_norm_, linear_matmul
 from .packed_attention import attend
 from .threads import for_each, for_row_slices, num_threads
 
@@ -140,23 +140,20 @@ def embed(model, batch: PackedBatch, parallel: bool):  # -> (tokens, hidden)
 
 
 def project_qkv(hidden, weight, bias, out):  # (rows, hidden) -> out (rows, 3 * all_head)
-    xp = namespace(hidden)
-    xp.matmul(hidden, weight.T, out=out)
+    linear_matmul(hidden, weight, out)
     out += bias
 
 
 def dense_residual_norm(x, linear, residual, norm, out):  # -> out (rows, hidden)
     """LayerNorm(x W^T + b + residual), written into ``out``."""
-    xp = namespace(x)
-    xp.matmul(x, linear.weight.T, out=out)
+    linear_matmul(x, linear.weight, out)
     bias_residual_layer_norm_(out, linear.bias, residual, norm.weight, norm.bias, norm.eps)
 
 
 def feed_forward(layer, hidden, out):  # (rows, hidden) -> out (rows, hidden)
     """LayerNorm(act(h W1^T + b1) W2^T + b2 + h), written into ``out``."""
     dense = layer.intermediate.dense
-    xp = namespace(hidden)
-    inner = xp.matmul(hidden, dense.weight.T)  # (rows, intermediate)
+    inner = linear_matmul(hidden, dense.weight)  # (rows, intermediate)
     inner = bias_activation_(inner, dense.bias, layer.intermediate.intermediate_act_fn)
     dense_residual_norm(inner, layer.output.dense, hidden, layer.output.LayerNorm, out)
 
