@@ -185,3 +185,44 @@ def test_cublas_matmul_refuses_a_wrong_out_or_mixed_dtypes(backend_name):
         cuda_kernels.matmul(a, b, xp.empty((2, 4), dtype=xp.float32).T)
     with pytest.raises(ValueError, match="one dtype"):
         cuda_kernels.matmul(a, b.astype(xp.float16))
+
+
+@pytest.mark.parametrize("backend_name", ["numpy", pytest.param("cupy", marks=needs_cupy)])
+@pytest.mark.parametrize("rows, features_in, features_out", [(5, 4, 0), (5, 0, 3), (0, 4, 3)])
+def test_linear_matmul_with_a_zero_dimension(backend_name, rows, features_in, features_out):
+    """A fully pruned layer has query/key/value weights of no rows and an attention output of no
+    columns: the products are empty, or zeros (cuBLAS itself refuses zero dimensions)."""
+    on = lambda array: backend.to_backend(array, backend_name)  # noqa: E731
+    x = np.ones((rows, features_in), dtype=np.float32)
+    weight = np.ones((features_out, features_in), dtype=np.float32)
+    out = backend.get_xp(backend_name).full((rows, features_out), 7.0, dtype=np.float32)
+    kernels.linear_matmul(on(x), on(weight), out)
+    for actual in (backend.to_numpy(out), backend.to_numpy(kernels.linear_matmul(on(x), on(weight)))):
+        np.testing.assert_array_equal(actual, np.zeros((rows, features_out), dtype=np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("backend_name", [pytest.param("cupy", marks=needs_cupy)])
+def test_cuda_head_kernels_equal_the_numpy_steps(backend_name, dtype):
+    """split_heads, merge_heads and bias_add_ on CuPy (one kernel each) give exactly what their
+    NumPy forms (gather, transposing copy, add) give, for head sizes below, at and above a warp
+    and slots that repeat rows (padding) and skip slots."""
+    rng = np.random.default_rng(4)
+    for heads, head_dim in [(3, 5), (2, 32), (4, 40)]:
+        width = heads * head_dim
+        qkv = rng.standard_normal((11, 3 * width)).astype(dtype)
+        rows = np.array([[0, 1, 2, 2], [3, 4, 5, 6], [7, 8, 9, 10]], dtype=np.int64)  # (n, L): row 2 repeated
+        expected = kernels.split_heads(qkv, rows, heads, head_dim)
+        actual = kernels.split_heads(backend.to_backend(qkv, backend_name), backend.to_backend(rows, backend_name),
+                                     heads, head_dim)
+        assert actual.shape == (3, 3, heads, 4, head_dim)
+        np.testing.assert_array_equal(backend.to_numpy(actual), expected)
+        attended = rng.standard_normal((3, heads, 4, head_dim)).astype(dtype)
+        slots = np.array([0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11], dtype=np.int64)  # slot 3 is padding
+        expected = kernels.merge_heads(attended, slots)
+        actual = kernels.merge_heads(backend.to_backend(attended, backend_name), backend.to_backend(slots, backend_name))
+        np.testing.assert_array_equal(backend.to_numpy(actual), expected)
+        bias = rng.standard_normal(3 * width).astype(dtype)
+        device = backend.to_backend(qkv, backend_name)
+        kernels.bias_add_(device, backend.to_backend(bias, backend_name))
+        np.testing.assert_array_equal(backend.to_numpy(device), qkv + bias)

@@ -82,6 +82,11 @@ def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool, out=None
         out = cupy.empty(shape, dtype=a.dtype)
     elif out.shape != shape or out.dtype != a.dtype or not out.flags.c_contiguous:
         raise ValueError(f"cublas_batched_matmul: out must be a C-contiguous {a.dtype} array of shape {shape}")
+    if out.size == 0:  # cuBLAS refuses zero dimensions (a fully pruned layer's query/key/value)
+        return out
+    if k == 0:  # a sum of no products
+        out.fill(0)
+        return out
     data_type, compute, alpha, beta = _cublas_types(a.dtype, os.environ.get("CUPY_TF32", "0") != "0")
     # cuBLAS is column-major: a row-major (r, c) matrix is its (c, r) transpose there, so
     # out = a @ b is computed as out^T = b^T a^T; a stored transposed needs op T, ld = its columns.

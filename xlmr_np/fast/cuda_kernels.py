@@ -53,11 +53,18 @@ def kernels(dtype):
     f = "f" if c == "float" else ""  # expf / erff / sqrtf / fmaxf for float, exp / erf / ... for double
     lowest = "-3.402823466e+38f" if c == "float" else "-1.7976931348623157e+308"
     return {
-        # GELU(x + b) = v * (0.5 + 0.5 * erf(v / sqrt 2)), v = x + b
-        "bias_gelu": cp.ElementwiseKernel(
-            "T b", "T x",
-            f"{c} v = ({c})x + ({c})b; x = (T)(v * (({c})0.5 + ({c})0.5 * erf{f}(v * ({c})0.70710678118654752440)));",
-            f"xlmr_np_bias_gelu_{c}"),
+        # one warp per row of x (rows, n): v = x + b, then with ``gelu`` GELU(v) =
+        # v * (0.5 + 0.5 * erf(v / sqrt 2)); rows, not elements, so that no thread divides its
+        # index by n to find its bias (CuPy's broadcasting does, and took 3x as long)
+        "bias_activation": cp.ElementwiseKernel(
+            "raw T b, int32 n, int32 gelu", "raw T x",
+            ROW_KERNEL_PROLOGUE + f"""
+            for (int j = lane; j < n; j += 32) {{
+                {c} v = ({c})x[base + j] + ({c})b[j];
+                if (gelu) v = v * (({c})0.5 + ({c})0.5 * erf{f}(v * ({c})0.70710678118654752440));
+                x[base + j] = (T)v;
+            }}
+            """, f"xlmr_np_bias_activation_{c}"),
         # one warp per row of x (rows, n): optionally x += b + r first (rounded to T once), then
         # (x - mean) / sqrt(variance + eps) * w + nb, with the biased variance of the reference
         "layer_norm": cp.ElementwiseKernel(
@@ -90,19 +97,76 @@ def kernels(dtype):
             {warp_sum("total")}
             for (int j = lane; j < n; j += 32) x[base + j] = (T)(exp{f}(({c})x[base + j] - top) / total);
             """, f"xlmr_np_softmax_{c}"),
+        # one warp per slot (sequence c, position l) of a padded batch: the row ``rows[slot]`` of
+        # qkv (tokens, 3 * heads * d) into the tiles (3, count, heads, length, d)
+        "split_heads": cp.ElementwiseKernel(
+            "raw T qkv, raw int64 rows, int32 count, int32 length, int32 heads, int32 d", "raw T tiles",
+            """
+            const int lane = i & 31;
+            const ptrdiff_t slot = i >> 5, c = slot / length, l = slot - c * length;
+            const ptrdiff_t width = (ptrdiff_t)heads * d, source = rows[slot] * 3 * width;
+            for (int part = 0; part < 3; ++part)
+                for (int h = 0; h < heads; ++h) {
+                    const ptrdiff_t from = source + part * width + (ptrdiff_t)h * d;
+                    const ptrdiff_t to = (((part * count + c) * heads + h) * length + l) * d;
+                    for (int e = lane; e < d; e += 32) tiles[to + e] = qkv[from + e];
+                }
+            """, "xlmr_np_split_heads"),
+        # one warp per token row of context (tokens, heads * d): its heads from the slot
+        # ``slots[row]`` of attended (count, heads, length, d)
+        "merge_heads": cp.ElementwiseKernel(
+            "raw T attended, raw int64 slots, int32 length, int32 heads, int32 d", "raw T context",
+            """
+            const int lane = i & 31;
+            const ptrdiff_t row = i >> 5, slot = slots[row], c = slot / length, l = slot - c * length;
+            const ptrdiff_t width = (ptrdiff_t)heads * d;
+            for (int h = 0; h < heads; ++h) {
+                const ptrdiff_t from = ((c * heads + h) * length + l) * d;
+                for (int e = lane; e < d; e += 32) context[row * width + (ptrdiff_t)h * d + e] = attended[from + e];
+            }
+            """, "xlmr_np_merge_heads"),
     }
 
 
 def rows_of(x):
-    """(x as a flat view, number of rows of its last axis); the row kernels index flat arrays."""
+    """(x as a flat view, number of rows of its last axis). The kernels index flat arrays: CuPy
+    turns a flat index into an n-dimensional array into its n indices, a division per axis."""
     if not x.flags.c_contiguous:
         raise ValueError("the fused CuPy row kernels work in place on C-contiguous arrays")
     return x.reshape(-1), x.size // x.shape[-1]
 
 
+def bias_add_(x, bias):  # (rows, features) and (features,), in place
+    """x + bias, overwriting ``x``: one kernel."""
+    flat, rows = rows_of(x)
+    kernels(x.dtype)["bias_activation"](bias, x.shape[-1], 0, flat, size=rows * 32)
+
+
 def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
     """GELU(x + bias), overwriting ``x``: one kernel."""
-    kernels(x.dtype)["bias_gelu"](bias, x)
+    flat, rows = rows_of(x)
+    kernels(x.dtype)["bias_activation"](bias, x.shape[-1], 1, flat, size=rows * 32)
+
+
+def split_heads(qkv, rows, heads: int, head_dim: int):  # (tokens, 3 * heads * d), (n, L) -> (3, n, heads, L, d)
+    """Each slot's row of ``qkv`` (``rows``: int64, C-contiguous) cut into query, key and value
+    heads, as contiguous (L, d) tiles for cuBLAS: one kernel."""
+    cp = backend.get_xp("cupy")
+    count, length = rows.shape
+    tiles = cp.empty((3, count, heads, length, head_dim), dtype=qkv.dtype)
+    kernels(qkv.dtype)["split_heads"](rows_of(qkv)[0], rows_of(rows)[0], count, length, heads, head_dim,
+                                      tiles.reshape(-1), size=count * length * 32)
+    return tiles
+
+
+def merge_heads(attended, slots):  # (n, heads, L, d), (tokens,) -> (tokens, heads * d)
+    """Each token's heads, read from its slot (``slots``: int64) of ``attended``, side by side: one kernel."""
+    cp = backend.get_xp("cupy")
+    count, heads, length, head_dim = attended.shape
+    context = cp.empty((slots.shape[0], heads * head_dim), dtype=attended.dtype)
+    kernels(attended.dtype)["merge_heads"](rows_of(attended)[0], rows_of(slots)[0], length, heads, head_dim,
+                                           context.reshape(-1), size=slots.shape[0] * 32)
+    return context
 
 
 def layer_norm_(x, weight, bias, eps):  # (rows, hidden), in place

@@ -34,6 +34,13 @@ def bias_residual_layer_norm_(x, bias, residual, weight, norm_bias, eps):  # (ro
     layer_norm_(x, weight, norm_bias, eps)
 
 
+def bias_add_(x, bias):  # (rows, features) and (features,), in place
+    """x + bias, overwriting ``x`` (on CuPy one row kernel: its broadcasting add indexes slowly)."""
+    if backend_of(x) == "cupy":
+        return cuda_kernels.bias_add_(x, bias)
+    x += bias
+
+
 def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
     """GELU(x + bias), overwriting ``x``.
 
@@ -90,6 +97,29 @@ def batched_matmul(a, b):  # (..., m, k) @ (..., k, n) -> (..., m, n), same lead
     if backend_of(a) == "cupy":
         return cuda_kernels.matmul(a, b)
     return namespace(a).matmul(a, b)
+
+
+def split_heads(qkv, rows, heads: int, head_dim: int):  # (tokens, 3 * heads * d), (n, L) -> (3, n, heads, L, d)
+    """Query, key and value heads of the rows ``rows`` (int64) of ``qkv``, as contiguous (L, d)
+    tiles per sequence and head: a gather and a transposing copy, on CuPy one kernel."""
+    if backend_of(qkv) == "cupy":
+        return cuda_kernels.split_heads(qkv, rows, heads, head_dim)
+    xp = namespace(qkv)
+    count, length = rows.shape
+    gathered = xp.take(qkv, xp.reshape(rows, (-1,)), axis=0)  # (n * L, 3 * heads * d)
+    padded = xp.reshape(gathered, (count, length, 3, heads, head_dim))
+    return xp.ascontiguousarray(xp.transpose(padded, (2, 0, 3, 1, 4)))  # (3, n, heads, L, d)
+
+
+def merge_heads(attended, slots):  # (n, heads, L, d), (tokens,) -> (tokens, heads * d)
+    """Each token's heads side by side, read from its slot ``slots[token]`` (int64) of the
+    flattened (n * L) batch: a transposing copy and a gather, on CuPy one kernel."""
+    if backend_of(attended) == "cupy":
+        return cuda_kernels.merge_heads(attended, slots)
+    xp = namespace(attended)
+    count, heads, length, head_dim = attended.shape
+    merged = xp.reshape(xp.transpose(attended, (0, 2, 1, 3)), (count * length, heads * head_dim))
+    return xp.take(merged, slots, axis=0)
 
 
 def linear_matmul(x, weight, out=None):  # (rows, in) @ (out_features, in)^T -> (rows, out_features)

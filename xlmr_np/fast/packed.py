@@ -26,7 +26,7 @@ from ..modeling.outputs import ModelOutput
 from ..modeling.validation import as_backend_array, check_ids, check_position_limit, first_out_of_range
 from . import tensor_parallel
 from .blas import blas_threads_controllable, single_threaded_blas
-from .kernels import bias_activation_, bias_residual_layer_norm_, layer_norm_, linear_matmul
+from .kernels import bias_activation_, bias_add_, bias_residual_layer_norm_, layer_norm_, linear_matmul
 from .packed_attention import attend
 from .threads import for_each, for_row_slices, num_threads
 
@@ -47,6 +47,15 @@ class PackedBatch:
     starts: list  # first token row of each packed sequence
     groups: list  # (first row, number of sequences, length) per run of equal lengths
     padded_layout: dict = None  # set on first use by packed_attention.padded_layout
+    sequence_of_row: Any = None  # set on first use by row_sequences
+
+    def row_sequences(self):  # (tokens,) int64
+        """The packed sequence each row belongs to, on the ids' device (worked out once)."""
+        if self.sequence_of_row is None:
+            xp = namespace(self.ids)
+            rows = xp.arange(self.ids.shape[0])
+            self.sequence_of_row = xp.searchsorted(xp.asarray(self.starts), rows, side="right") - 1
+        return self.sequence_of_row
 
 
 def pack(sequences) -> PackedBatch:
@@ -88,9 +97,9 @@ def packed_position_ids(batch: PackedBatch, padding_idx: int):
     """XLM-R positions (padding_idx + 1 + count of earlier non-pad tokens), restarting per sequence."""
     xp = namespace(batch.ids)
     is_token = (batch.ids != padding_idx).astype(xp.int64)  # (tokens,)
-    counted = xp.cumsum(is_token)
-    before = xp.concatenate([xp.zeros(1, dtype=xp.int64), counted])[xp.asarray(batch.starts)]
-    offsets = xp.repeat(before, xp.asarray(batch.lengths))  # count before each sequence, per token
+    counted = xp.cumsum(is_token)  # non-pad tokens up to each row
+    before = xp.take(counted - is_token, xp.asarray(batch.starts))  # (n,): non-pad tokens before each sequence
+    offsets = xp.take(before, batch.row_sequences())  # (tokens,): the same, per row
     return (counted - offsets) * is_token + padding_idx
 
 
@@ -141,7 +150,7 @@ def embed(model, batch: PackedBatch, parallel: bool):  # -> (tokens, hidden)
 
 def project_qkv(hidden, weight, bias, out):  # (rows, hidden) -> out (rows, 3 * all_head)
     linear_matmul(hidden, weight, out)
-    out += bias
+    bias_add_(out, bias)
 
 
 def dense_residual_norm(x, linear, residual, norm, out):  # -> out (rows, hidden)

@@ -16,7 +16,7 @@ import math
 
 from ..backend import backend_of, finfo_min, namespace
 from ..modeling.attention import key_position_scores, query_position_scores, relative_position_embeddings
-from .kernels import batched_matmul, softmax_
+from .kernels import batched_matmul, merge_heads, softmax_, split_heads
 
 
 def attend_heads(attention, query, key, value, is_decoder: bool, mask=None):
@@ -76,7 +76,7 @@ def padded_layout(batch, dtype, is_decoder: bool):
     sequence's last row); ``scatter`` (tokens,), each row's slot in the flattened (n * L) batch;
     ``mask`` of ``dtype``, the lowest value at the keys a query can't see and 0 elsewhere:
     (n, 1, 1, L) for padding, (n, 1, L, L) with a decoder's future too (one mask, so that the two
-    never add up past the lowest value)."""
+    never add up past the lowest value), None where a query sees every key."""
     xp = namespace(batch.ids)
     cached = batch.padded_layout
     if cached is None:
@@ -86,15 +86,18 @@ def padded_layout(batch, dtype, is_decoder: bool):
         positions = xp.arange(longest)[None, :]  # (1, L)
         gather = starts + xp.minimum(positions, lengths - 1)  # (n, L)
         # token r of sequence i sits at slot i * L + (r - start_i)
-        scatter = xp.repeat(xp.arange(count) * longest - starts[:, 0], batch.lengths) + xp.arange(tokens)
-        cached = batch.padded_layout = {"gather": gather, "scatter": scatter, "padding": positions >= lengths,
-                                        "masks": {}}
-    masks = cached["masks"]
+        first_slots = xp.arange(count) * longest - starts[:, 0]  # (n,)
+        scatter = xp.take(first_slots, batch.row_sequences()) + xp.arange(tokens)
+        padding = positions >= lengths if min(batch.lengths) < longest else None  # (n, L)
+        cached = batch.padded_layout = {"gather": gather, "scatter": scatter, "padding": padding, "masks": {}}
+    masks, padding = cached["masks"], cached["padding"]
     if (dtype, is_decoder) not in masks:
-        unseen = cached["padding"][:, None, :]  # (n, 1, L)
+        unseen = None if padding is None else padding[:, None, :]  # (n, 1, L)
         if is_decoder:
-            unseen = unseen | future_keys(xp, unseen.shape[-1])[None]  # (n, L, L)
-        masks[dtype, is_decoder] = xp.where(unseen, finfo_min(dtype), 0.0).astype(dtype)[:, None]
+            future = future_keys(xp, cached["gather"].shape[1])[None]  # (1, L, L)
+            unseen = future if unseen is None else unseen | future  # (n, L, L)
+        mask = None if unseen is None else xp.where(unseen, finfo_min(dtype), 0.0).astype(dtype)[:, None]
+        masks[dtype, is_decoder] = mask
     return cached["gather"], cached["scatter"], masks[dtype, is_decoder]
 
 
@@ -102,17 +105,12 @@ def attend_padded(attention, qkv, batch, is_decoder: bool):
     """Attention for all of a batch's sequences at once, padded to the longest with its padding
     keys masked: a handful of kernels per layer, whatever the number of lengths (the GPU's way;
     ``attend`` says when). (tokens, 3 * all_head) -> (tokens, all_head)."""
-    xp = namespace(qkv)
     head_dim = attention.attention_head_size
     heads = attention.all_head_size // head_dim
     gather, scatter, mask = padded_layout(batch, qkv.dtype, is_decoder)
-    count, longest = gather.shape
-    rows = xp.take(qkv, xp.reshape(gather, (-1,)), axis=0)  # (n * L, 3 * all_head)
-    padded = xp.reshape(rows, (count, longest, 3, heads, head_dim))
-    tiles = xp.ascontiguousarray(xp.transpose(padded, (2, 0, 3, 1, 4)))  # (3, n, heads, L, d)
+    tiles = split_heads(qkv, gather, heads, head_dim)  # (3, n, heads, L, d)
     attended = attend_heads(attention, tiles[0], tiles[1], tiles[2], is_decoder, mask)  # (n, heads, L, d)
-    merged = xp.transpose(attended, (0, 2, 1, 3))  # (n, L, heads, d)
-    return xp.take(xp.reshape(merged, (count * longest, heads * head_dim)), scatter, axis=0)  # (tokens, all_head)
+    return merge_heads(attended, scatter)  # (tokens, all_head)
 
 
 MAX_PADDED_SCORES = 2**27
@@ -124,14 +122,15 @@ def attend(layer, qkv, batch, is_decoder: bool):
     """Attention per block of equal-length sequences: (tokens, 3 * all_head) -> (tokens, all_head).
 
     On a GPU each block costs a few kernel launches per layer, whose host time is the bottleneck
-    there: a batch of several lengths is instead padded to its longest for attention alone
-    (``attend_padded``); the dense layers still see real tokens only."""
+    there: a batch is instead padded to its longest for attention alone (``attend_padded``: for a
+    batch of one length that is no padding, and its kernels cut and join the heads faster than
+    ``attend_block``'s copies); the dense layers still see real tokens only."""
     attention = layer.attention.self
     xp = namespace(qkv)
     if attention.all_head_size == 0:  # every head pruned: nothing to attend with
         return xp.empty((qkv.shape[0], 0), dtype=qkv.dtype)
     padded_scores = len(batch.lengths) * attention.num_attention_heads * max(batch.lengths) ** 2
-    if backend_of(qkv) == "cupy" and len(batch.groups) > 1 and padded_scores <= MAX_PADDED_SCORES:
+    if backend_of(qkv) == "cupy" and padded_scores <= MAX_PADDED_SCORES:
         return attend_padded(attention, qkv, batch, is_decoder)
     context = xp.empty((qkv.shape[0], attention.all_head_size), dtype=qkv.dtype)
     for block in batch.groups:
