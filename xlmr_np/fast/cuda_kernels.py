@@ -26,6 +26,7 @@ compares the fast path using these kernels with the plain ``forward`` on CuPy.
 from __future__ import annotations
 
 import functools
+import math
 
 from .. import backend
 
@@ -133,7 +134,7 @@ def rows_of(x):
     turns a flat index into an n-dimensional array into its n indices, a division per axis."""
     if not x.flags.c_contiguous:
         raise ValueError("the fused CuPy row kernels work in place on C-contiguous arrays")
-    return x.reshape(-1), x.size // x.shape[-1]
+    return x.reshape(-1), math.prod(x.shape[:-1])
 
 
 def bias_add_(x, bias):  # (rows, features) and (features,), in place
