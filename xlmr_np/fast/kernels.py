@@ -34,13 +34,6 @@ def bias_residual_layer_norm_(x, bias, residual, weight, norm_bias, eps):  # (ro
     layer_norm_(x, weight, norm_bias, eps)
 
 
-def bias_add_(x, bias):  # (rows, features) and (features,), in place
-    """x + bias, overwriting ``x`` (on CuPy one row kernel: its broadcasting add indexes slowly)."""
-    if backend_of(x) == "cupy":
-        return cuda_kernels.bias_add_(x, bias)
-    x += bias
-
-
 def bias_gelu_(x, bias):  # (rows, features) and (features,), in place
     """GELU(x + bias), overwriting ``x``.
 

@@ -26,7 +26,7 @@ from ..modeling.outputs import ModelOutput
 from ..modeling.validation import as_backend_array, check_ids, check_position_limit, first_out_of_range
 from . import tensor_parallel
 from .blas import blas_threads_controllable, single_threaded_blas
-from .kernels import bias_activation_, bias_add_, bias_residual_layer_norm_, layer_norm_, linear_matmul
+from .kernels import bias_activation_, bias_residual_layer_norm_, layer_norm_, linear_matmul
 from .packed_attention import attend
 from .threads import for_each, for_row_slices, num_threads
 
@@ -150,7 +150,7 @@ def embed(model, batch: PackedBatch, parallel: bool):  # -> (tokens, hidden)
 
 def project_qkv(hidden, weight, bias, out):  # (rows, hidden) -> out (rows, 3 * all_head)
     linear_matmul(hidden, weight, out)
-    bias_add_(out, bias)
+    out += bias
 
 
 def dense_residual_norm(x, linear, residual, norm, out):  # -> out (rows, hidden)
