@@ -15,7 +15,9 @@
 #    (tests/test_packed.py), the CLI on --backend cupy; then tutorial 09's GPU cells;
 # 2. benchmarks/gpu.py: xlmr_np on CuPy against transformers eager/sdpa on CUDA (tokens/s, peak
 #    GPU memory, parity probe), its table last;
-# 3. benchmarks/gpu_ops.py: device time of each step of one float16 encoder layer, plain and fused.
+# 3. benchmarks/gpu_ops.py: device time of each step of one float16 encoder layer, plain and fused;
+# 4. benchmarks/gpu_device_time.py: the fast path's layers replayed from a CUDA graph (device time
+#    without launch overhead) against eager, one length and sorted lengths.
 set -u
 export PYTHONUNBUFFERED=1
 logs="${OUT:-/tmp/xlmr_np_gpu_check}"
@@ -46,3 +48,8 @@ PYTHONPATH="$PWD" timeout "${GPU_CHECK_BENCH_TIMEOUT:-330}" python3 benchmarks/g
 echo "benchmark exit $? (log: $logs/gpu_bench.txt)"; tail -n 30 "$logs/gpu_bench.txt"
 PYTHONPATH="$PWD" timeout "${GPU_CHECK_OPS_TIMEOUT:-120}" python3 benchmarks/gpu_ops.py float16 > "$logs/gpu_ops.txt" 2>&1
 echo "per-step times exit $? (log: $logs/gpu_ops.txt)"; grep -v '^\[\[' "$logs/gpu_ops.txt"
+for form in "" "--varied"; do
+    PYTHONPATH="$PWD" timeout "${GPU_CHECK_DEVICE_TIME_TIMEOUT:-90}" python3 benchmarks/gpu_device_time.py $form >> "$logs/gpu_device_time.txt" 2>&1
+    echo "device time ${form:-one length} exit $? (log: $logs/gpu_device_time.txt)"
+done
+grep -v "^ " "$logs/gpu_device_time.txt" | tail -n 8
