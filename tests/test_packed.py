@@ -355,3 +355,18 @@ def test_fused_weights_follow_replaced_parameters():
             linear.bias = linear.bias + rng.standard_normal(linear.bias.shape).astype(linear.bias.dtype)
     packed_out = model.encode_batch([sequence]).last_hidden_state[0]
     assert_close(packed_out, model(sequence[None]).last_hidden_state[0], "packed after replacing QKV arrays")
+
+
+def test_an_in_place_weight_edit_takes_effect_once_the_array_is_assigned_back():
+    """The remedy docs/performance.md gives for the stacked-weight cache, which compares arrays by
+    identity: after ``weight[...] = ...``, assigning the array back (here a copy) rebuilds it."""
+    model = xlmr_np.XLMRobertaModel(xlmr_np.XLMRobertaConfig(
+        vocab_size=40, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=20,
+        max_position_embeddings=20), seed=2)
+    sequence = np.array([0, 5, 6, 7, 2])
+    model.encode_batch([sequence])  # builds the cache
+    value = model.encoder.layer[0].attention.self.value
+    value.weight[...] = value.weight * 3.0 + 0.5
+    value.weight = value.weight.copy()
+    assert_close(model.encode_batch([sequence]).last_hidden_state[0], model(sequence[None]).last_hidden_state[0],
+                 "packed after an in-place edit assigned back")
