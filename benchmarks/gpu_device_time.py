@@ -16,16 +16,17 @@ and the whole ``encode_batch`` call from ids and a mask. ``--varied`` draws ``--
 lengths from 6 to ``--length`` (the padded attention with its mask) instead of one length.
 
 CuPy's cuBLAS bindings refuse to run during a stream capture, so while this script captures, the
-fast path's products (``backend.cublas_batched_matmul``) call the same cuBLAS function,
-``cublasGemmStridedBatchedEx``, through ``ctypes`` from the libcublas CuPy loaded, with a
-workspace set on the handle first (cuBLAS must not allocate during a capture). The replayed
+fast path's products (``backend.cublas_batched_matmul``) make the same cuBLAS calls through
+``ctypes`` from the libcublas CuPy loaded (its ``library`` argument), with a workspace set on the
+handle first (cuBLAS must not allocate during a capture). The replayed
 graph's output is compared with the eager output (printed max difference; both 0.0 on an H100).
 docs/benchmarks.md (run 7) quotes results. Needs CuPy and an NVIDIA GPU (Linux).
 """
 import argparse
 import ctypes
-import math
+import functools
 import time
+import types
 
 import cupy
 import numpy as np
@@ -39,7 +40,8 @@ BASE = dict(hidden_size=768, num_attention_heads=12, intermediate_size=3072, max
 
 
 def ctypes_cublas():
-    """``cublas_batched_matmul`` with cuBLAS called through ctypes (usable during a stream capture)."""
+    """The two cuBLAS functions ``backend.cublas_batched_matmul`` calls, through ctypes from the
+    libcublas CuPy loaded (usable during a stream capture), with a workspace set on CuPy's handle."""
     with open("/proc/self/maps") as maps:
         path = next(line.split()[-1] for line in maps if "/libcublas.so" in line)
     library = ctypes.CDLL(path)
@@ -53,32 +55,18 @@ def ctypes_cublas():
     set_stream.restype, set_stream.argtypes = integer, [pointer, pointer]
     set_workspace = library.cublasSetWorkspace_v2
     set_workspace.restype, set_workspace.argtypes = integer, [pointer, pointer, ctypes.c_size_t]
-    handle = cupy.cuda.device.get_cublas_handle()
+
+    def checked(function):
+        def call(*arguments):
+            status = function(*arguments)
+            if status != 0:
+                raise RuntimeError(f"{function.__name__} returned cuBLAS status {status}")
+        return call
+
     workspace = cupy.empty(32 << 20, dtype=cupy.uint8)
-    if set_workspace(handle, workspace.data.ptr, workspace.nbytes) != 0:
-        raise RuntimeError("cublasSetWorkspace failed")
-
-    def matmul(a, b, a_transposed, b_transposed, out=None):  # as backend.cublas_batched_matmul
-        m, k = (a.shape[-1], a.shape[-2]) if a_transposed else (a.shape[-2], a.shape[-1])
-        n = b.shape[-2] if b_transposed else b.shape[-1]
-        shape = tuple(a.shape[:-2]) + (m, n)
-        out = cupy.empty(shape, dtype=a.dtype) if out is None else out
-        if out.size == 0 or k == 0:  # cuBLAS refuses zero dimensions
-            out.fill(0)
-            return out
-        data_type, compute, alpha, beta = backend._cublas_types(a.dtype, False)
-        set_stream(handle, cupy.cuda.get_current_stream().ptr)
-        status = gemm(handle, int(b_transposed), int(a_transposed), n, m, k, alpha.ctypes.data,
-                      b.data.ptr, data_type, k if b_transposed else n, k * n,
-                      a.data.ptr, data_type, m if a_transposed else k, m * k,
-                      beta.ctypes.data, out.data.ptr, data_type, n, m * n,
-                      math.prod(a.shape[:-2]), compute, -1)  # -1: CUBLAS_GEMM_DEFAULT
-        if status != 0:
-            raise RuntimeError(f"cublasGemmStridedBatchedEx returned status {status}")
-        return out
-
-    matmul.workspace = workspace  # kept alive with the function
-    return matmul
+    checked(set_workspace)(cupy.cuda.device.get_cublas_handle(), workspace.data.ptr, workspace.nbytes)
+    return types.SimpleNamespace(setStream=checked(set_stream), gemmStridedBatchedEx=checked(gemm),
+                                 workspace=workspace)  # the workspace kept alive with the functions
 
 
 def device_ms(fn, reference, calls=10, replays=5):
@@ -137,7 +125,8 @@ def main():
         mask[row, :length] = 1
     print(f"{cupy.cuda.runtime.getDeviceProperties(0)['name'].decode()}; {args.batch} sequences, "
           f"{sum(lengths)} tokens, {len(set(lengths))} length(s); {args.layers} layers of base widths", flush=True)
-    eager_matmul, graph_matmul = backend.cublas_batched_matmul, ctypes_cublas()
+    eager_matmul = backend.cublas_batched_matmul
+    graph_matmul = functools.partial(eager_matmul, library=ctypes_cublas())
     for dtype in args.dtypes.split(","):
         config = xlmr_np.XLMRobertaConfig(num_hidden_layers=args.layers, **BASE)
         model = xlmr_np.XLMRobertaModel(config, seed=0).to("cupy", dtype=dtype)

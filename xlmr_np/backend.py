@@ -59,7 +59,7 @@ def _cupy():
     return cupy
 
 
-def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool, out=None):
+def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool, out=None, library=None):
     """``a @ b`` for C-contiguous CuPy arrays with equal leading (batch) axes, as one cuBLAS call.
 
     ``a`` holds (..., m, k), or (..., k, m) with ``a_transposed``; likewise ``b`` (..., k, n) or
@@ -68,6 +68,9 @@ def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool, out=None
     host time on a batched product (and converts float16 operands); this is one
     ``cublasGemmStridedBatchedEx``, accumulating in float32 for float16 and float32 (TF32 only
     where ``CUPY_TF32=1`` asks for it, as for CuPy's matmul) and in float64 for float64.
+    ``library`` makes the two cuBLAS calls (``setStream``, ``gemmStridedBatchedEx``, with the
+    arguments of CuPy's bindings, the default); benchmarks/gpu_device_time.py passes the same
+    functions called through ctypes, which a CUDA stream capture allows and the bindings refuse.
     """
     cupy = _cupy()
     from cupy_backends.cuda.libs import cublas  # noqa: PLC0415 - CuPy's cuBLAS bindings
@@ -92,9 +95,10 @@ def cublas_batched_matmul(a, b, a_transposed: bool, b_transposed: bool, out=None
     # out = a @ b is computed as out^T = b^T a^T; a stored transposed needs op T, ld = its columns.
     op_a, ld_a = (cublas.CUBLAS_OP_T, m) if a_transposed else (cublas.CUBLAS_OP_N, k)
     op_b, ld_b = (cublas.CUBLAS_OP_T, k) if b_transposed else (cublas.CUBLAS_OP_N, n)
+    library = cublas if library is None else library
     handle = cupy.cuda.device.get_cublas_handle()
-    cublas.setStream(handle, cupy.cuda.get_current_stream().ptr)
-    cublas.gemmStridedBatchedEx(
+    library.setStream(handle, cupy.cuda.get_current_stream().ptr)
+    library.gemmStridedBatchedEx(
         handle, op_b, op_a, n, m, k, alpha.ctypes.data,
         b.data.ptr, data_type, ld_b, k * n,
         a.data.ptr, data_type, ld_a, m * k,

@@ -85,11 +85,12 @@ def softmax_(scores):  # (..., keys), in place
     scores /= xp.sum(scores, axis=-1, keepdims=True)
 
 
-def batched_matmul(a, b):  # (..., m, k) @ (..., k, n) -> (..., m, n), same leading axes
-    """The attention products: ``xp.matmul``, or on CuPy one cuBLAS call (``cuda_kernels.matmul``)."""
+def batched_matmul(a, b, out=None):  # (..., m, k) @ (..., k, n) -> (..., m, n), same leading axes
+    """``a @ b`` into a new array or ``out``: ``xp.matmul``, or on CuPy one cuBLAS call
+    (``cuda_kernels.matmul``)."""
     if backend_of(a) == "cupy":
-        return cuda_kernels.matmul(a, b)
-    return namespace(a).matmul(a, b)
+        return cuda_kernels.matmul(a, b, out)
+    return namespace(a).matmul(a, b, out=out)
 
 
 def split_heads(qkv, rows, heads: int, head_dim: int):  # (tokens, 3 * heads * d), (n, L) -> (3, n, heads, L, d)
@@ -116,11 +117,8 @@ def merge_heads(attended, slots):  # (n, heads, L, d), (tokens,) -> (tokens, hea
 
 
 def linear_matmul(x, weight, out=None):  # (rows, in) @ (out_features, in)^T -> (rows, out_features)
-    """A dense layer's product ``x W^T`` (no bias), into a new array or ``out``: ``xp.matmul``,
-    or on CuPy one cuBLAS call (``cuda_kernels.matmul``)."""
-    if backend_of(x) == "cupy":
-        return cuda_kernels.matmul(x, weight.T, out)
-    return namespace(x).matmul(x, weight.T, out=out)
+    """A dense layer's product ``x W^T`` (no bias), into a new array or ``out``."""
+    return batched_matmul(x, weight.T, out)
 
 
 # Abramowitz & Stegun 7.1.26: for z >= 0, erfc(z) = t * (a1 + a2 t + ... + a5 t^4) * exp(-z^2)

@@ -47,14 +47,21 @@ class PackedBatch:
     starts: list  # first token row of each packed sequence
     groups: list  # (first row, number of sequences, length) per run of equal lengths
     padded_layout: dict = None  # set on first use by packed_attention.padded_layout
+    device_starts: Any = None  # set on first use by starts_array
     sequence_of_row: Any = None  # set on first use by row_sequences
+
+    def starts_array(self):  # (n,) int64
+        """``starts`` on the ids' device (copied there once)."""
+        if self.device_starts is None:
+            self.device_starts = namespace(self.ids).asarray(self.starts)
+        return self.device_starts
 
     def row_sequences(self):  # (tokens,) int64
         """The packed sequence each row belongs to, on the ids' device (worked out once)."""
         if self.sequence_of_row is None:
             xp = namespace(self.ids)
             rows = xp.arange(self.ids.shape[0])
-            self.sequence_of_row = xp.searchsorted(xp.asarray(self.starts), rows, side="right") - 1
+            self.sequence_of_row = xp.searchsorted(self.starts_array(), rows, side="right") - 1
         return self.sequence_of_row
 
 
@@ -98,7 +105,7 @@ def packed_position_ids(batch: PackedBatch, padding_idx: int):
     xp = namespace(batch.ids)
     is_token = (batch.ids != padding_idx).astype(xp.int64)  # (tokens,)
     counted = xp.cumsum(is_token)  # non-pad tokens up to each row
-    before = xp.take(counted - is_token, xp.asarray(batch.starts))  # (n,): non-pad tokens before each sequence
+    before = xp.take(counted - is_token, batch.starts_array())  # (n,): non-pad tokens before each sequence
     offsets = xp.take(before, batch.row_sequences())  # (tokens,): the same, per row
     return (counted - offsets) * is_token + padding_idx
 

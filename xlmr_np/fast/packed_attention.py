@@ -81,7 +81,7 @@ def padded_layout(batch, dtype, is_decoder: bool):
     cached = batch.padded_layout
     if cached is None:
         count, longest, tokens = len(batch.lengths), max(batch.lengths), sum(batch.lengths)
-        starts = xp.asarray(batch.starts)[:, None]  # (n, 1)
+        starts = batch.starts_array()[:, None]  # (n, 1)
         lengths = xp.asarray(batch.lengths)[:, None]  # (n, 1)
         positions = xp.arange(longest)[None, :]  # (1, L)
         gather = starts + xp.minimum(positions, lengths - 1)  # (n, L)
