@@ -236,12 +236,19 @@ def onnx_runtime_batch(workdir: str, threads: int, ids: np.ndarray) -> float:
     return statistics.median(times)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_arguments(description: str) -> argparse.Namespace:
+    """--workdir (benchmarks/cpu.py's, holding base/ and base.onnx) and --threads, which xlmr_np's
+    fast path is then told to use; OpenBLAS keeps its own count (one per core by default)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workdir", default=os.path.join(os.path.expanduser("~"), ".cache", "xlmr_np_bench"))
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     os.environ["XLMR_NP_NUM_THREADS"] = str(args.threads)
+    return args
+
+
+def main():
+    args = parse_arguments(__doc__)
     import xlmr_np
 
     rates = gemm_table(args.threads)

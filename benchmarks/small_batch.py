@@ -22,7 +22,6 @@ rows, so a call reads every weight once and does little arithmetic on it. Prints
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -31,19 +30,13 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from blas_share import LAYERS, SHAPES  # the base model's four weight shapes
+from blas_share import LAYERS, SHAPES, best_seconds, parse_arguments
 
 TOKENS = 16
 
 
 def best_ms(function, repeats: int = 7) -> float:
-    function()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
+    return best_seconds(function, repeats) * 1e3
 
 
 def matmul_passes() -> float:
@@ -101,11 +94,7 @@ def whole_calls(workdir: str, threads: int, turns: int = 8, calls: int = 8) -> t
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workdir", default=os.path.join(os.path.expanduser("~"), ".cache", "xlmr_np_bench"))
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    os.environ["XLMR_NP_NUM_THREADS"] = str(args.threads)
+    args = parse_arguments(__doc__)
     matmuls = matmul_passes()
     onnx_ms, ours_ms = whole_calls(args.workdir, args.threads)
     print(f"\n2. one 1×{TOKENS} call, median ms (taking turns): ONNX Runtime {onnx_ms:.1f}, xlmr_np {ours_ms:.1f} "
