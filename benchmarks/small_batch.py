@@ -6,18 +6,19 @@
 A batch of 16 tokens multiplies each of the encoder's 48 weight matrices (340 MB in all) by 16
 rows, so a call reads every weight once and does little arithmetic on it. Prints, in one process:
 
-1. The 48 products ``x @ W.T`` of a base-size encoder, weights laid out as a loaded model has them
-   (``nn.matmul_layout``), one set per layer (so they come from memory, as a model's do), run in
-   the model's order on OpenBLAS's own threads (as the fast path runs batches under 256 tokens;
-   one per core unless ``OPENBLAS_NUM_THREADS`` says otherwise),
-   milliseconds per pass, best of several:
+1. The 48 products ``x @ W.T`` of a base-size encoder, weights laid out as a loaded model has
+   them (``nn.matmul_layout``), one set per layer (so they come from memory, as a model's do),
+   run in the model's order on OpenBLAS's own threads (as the fast path runs batches under 256
+   tokens; one per core unless ``OPENBLAS_NUM_THREADS`` says otherwise), milliseconds per pass,
+   best of 7:
    - x one token, a vector: OpenBLAS's GEMV reads each weight once and packs nothing, the time
      to stream the weights from memory;
    - x 16 tokens: GEMM, which copies ("packs") each weight into its blocks on every call;
    - x 16 tokens on one weight per shape, repeated 12 times (the weights in cache): the
      arithmetic and packing without the reading.
-2. Whole 1x16 calls, taking turns with a pause between turns: ONNX Runtime (``base.onnx``, as benchmarks/cpu.py runs it)
-   and xlmr_np's ``encode_batch`` (medians), and the target: 1.2x ONNX Runtime's time.
+2. Whole 1x16 calls, taking turns with a pause between turns: ONNX Runtime (``base.onnx``, as
+   benchmarks/cpu.py runs it) and xlmr_np's ``encode_batch`` (medians), and the target: 1.2x
+   ONNX Runtime's time.
 """
 
 from __future__ import annotations
@@ -61,12 +62,12 @@ def matmul_passes() -> float:
             for _ in range(LAYERS):
                 _ = rows[weight.shape[1]] @ weight.T
 
-    megabytes = sum(weight.nbytes for weights in layers for weight in weights) / 2**20
+    megabytes = sum(weight.nbytes for weights in layers for weight in weights) / 1e6
     vector, batch, hot = best_ms(model_order(1)), best_ms(model_order(TOKENS)), best_ms(one_weight_per_shape)
     print(f"1. the encoder's {LAYERS * len(SHAPES)} products x @ W.T ({megabytes:.0f} MB of weights), "
           "OpenBLAS's threads, ms per pass (best of 7):\n")
     print("| x | ms | what it measures |\n|---|---|---|")
-    print(f"| 1 token (GEMV) | {vector:.1f} | reading the weights once: {megabytes / vector * 1e3 / 1024:.1f} GB/s |")
+    print(f"| 1 token (GEMV) | {vector:.1f} | reading the weights once: {megabytes / vector:.1f} GB/s |")
     print(f"| {TOKENS} tokens (GEMM) | {batch:.1f} | as a 1×{TOKENS} encode runs them |")
     print(f"| {TOKENS} tokens, weights in cache | {hot:.1f} | packing and arithmetic without the reading |")
     print(f"\n   GEMM from memory − GEMV = {batch - vector:.1f} ms; reading + cached GEMM = {vector + hot:.1f} ms.")
