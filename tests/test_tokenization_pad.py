@@ -22,7 +22,7 @@ import copy
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from xlmr_np.errors import InputError
@@ -128,14 +128,13 @@ def assert_same(ours, expected, case, key_order=True):
         assert isinstance(ours, InputError), ours
         return
     assert not isinstance(ours, Exception), ours
+    assert (list(ours) if key_order else set(ours)) == (list(expected) if key_order else set(expected))
     if not hasattr(expected, "encodings"):  # a plain dict: transformers returns an empty input as it is
         event("DIFFERS_FROM_TRANSFORMERS: empty")
-        assert list(ours) == list(expected)
         assert {key: np.asarray(value).tolist() for key, value in ours.items()} == {
             key: np.asarray(value).tolist() for key, value in expected.items()}
         return
     event("compared")
-    assert (list(ours) if key_order else set(ours)) == (list(expected) if key_order else set(expected))
     for key, value in expected.items():
         mine = ours[key]
         assert type(mine) is type(value), (key, mine, value)
@@ -150,8 +149,20 @@ def assert_same(ours, expected, case, key_order=True):
     assert ours.encodings is None and ours.is_fast is False
 
 
+# Found by a randomised run: the slow tokenizer's call orders an example's keys otherwise than ours
+# (input_ids, special_tokens_mask, attention_mask), and pad returns an empty example as it is.
+EMPTY_EXAMPLE_OTHER_KEY_ORDER = dict(
+    texts=[""], pairs=None,
+    call=dict(add_special_tokens=False, return_token_type_ids=None, return_attention_mask=None,
+              return_special_tokens_mask=True, return_length=False),
+    pad=dict(padding=True, max_length=None, pad_to_multiple_of=None, return_attention_mask=None, return_tensors=None),
+    form="one example", settings=dict(padding_side="right", model_max_length=VERY_LARGE_INTEGER),
+)
+
+
 @HYPOTHESIS
 @given(case=pad_cases())
+@example(case=EMPTY_EXAMPLE_OTHER_KEY_ORDER)
 def test_pad_equals_transformers(any_model, case):
     ours, slow, fast = any_model.ours, any_model.slow, any_model.fast
     with configured([ours, slow, fast], **case["settings"]):
