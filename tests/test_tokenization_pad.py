@@ -163,6 +163,9 @@ EMPTY_EXAMPLE_OTHER_KEY_ORDER = dict(
 @HYPOTHESIS
 @given(case=pad_cases())
 @example(case=EMPTY_EXAMPLE_OTHER_KEY_ORDER)
+@example(case={**EMPTY_EXAMPLE_OTHER_KEY_ORDER, "call": {**EMPTY_EXAMPLE_OTHER_KEY_ORDER["call"], "return_special_tokens_mask": False},
+               "pad": {**EMPTY_EXAMPLE_OTHER_KEY_ORDER["pad"], "return_attention_mask": False, "return_tensors": "np"},
+               "form": "list of dicts"})  # the mask left alone, with its empty row: int64 as the padded fields
 def test_pad_equals_transformers(any_model, case):
     ours, slow, fast = any_model.ours, any_model.slow, any_model.fast
     with configured([ours, slow, fast], **case["settings"]):
@@ -293,6 +296,20 @@ def test_attention_mask_not_asked_for_is_left_alone(unigram):
     assert "attention_mask" not in ours.pad([{"input_ids": [0, 2]}, {"input_ids": [0]}], return_attention_mask=False)
     with pytest.raises(InputError, match="'attention_mask'.*different shapes"):
         ours.pad(examples, return_attention_mask=False, return_tensors="np")
+
+
+def test_fields_left_alone_with_empty_rows_are_int64_arrays(unigram):
+    """DIFFERS_FROM_TRANSFORMERS["empty rows np"] also for the fields pad does not pad: a mask not
+    asked for and any other field (transformers: float64 arrays of shape (n, 0) for all of them)."""
+    ours = unigram.ours
+    examples = [{"input_ids": [], "attention_mask": [], "labels": []}, {"input_ids": [], "attention_mask": [], "labels": []}]
+    padded = ours.pad(examples, return_attention_mask=False, return_tensors="np")
+    for key in ("input_ids", "attention_mask", "labels"):
+        assert padded[key].dtype == np.int64 and padded[key].shape == (2, 0), (key, padded[key])
+    labels = ours.pad([{"input_ids": [5], "labels": [0.5]}], return_tensors="np")["labels"]
+    assert labels.dtype == np.float64 and labels.tolist() == [[0.5]]  # values keep NumPy's dtype
+    given = ours.pad({"input_ids": [[]], "scores": np.zeros((1, 0), np.float32)}, return_tensors="np")["scores"]
+    assert given.dtype == np.float32  # an array given stays as it is
 
 
 BAD_INPUTS = [

@@ -106,4 +106,6 @@ def field_array(key: str, value) -> np.ndarray:
             f"return_tensors='np' cannot make one array of {key!r}: its items have different shapes. pad() pads only "
             f"{', '.join(_PADDED_FIELDS)}; pad {key!r} yourself or leave it out"
         )
+    if array.size == 0 and not is_array_like(value) and not any(is_array_like(row) for row in value):
+        return array.astype(np.int64)  # empty rows of lists: int64, as the padded fields (NumPy: float64)
     return array
