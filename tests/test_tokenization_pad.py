@@ -308,8 +308,8 @@ def test_fields_left_alone_with_empty_rows_are_int64_arrays(unigram):
         assert padded[key].dtype == np.int64 and padded[key].shape == (2, 0), (key, padded[key])
     labels = ours.pad([{"input_ids": [5], "labels": [0.5]}], return_tensors="np")["labels"]
     assert labels.dtype == np.float64 and labels.tolist() == [[0.5]]  # values keep NumPy's dtype
-    given = ours.pad({"input_ids": [[]], "scores": np.zeros((1, 0), np.float32)}, return_tensors="np")["scores"]
-    assert given.dtype == np.float32  # an array given stays as it is
+    scores = ours.pad({"input_ids": [[]], "scores": np.zeros((1, 0), np.float32)}, return_tensors="np")["scores"]
+    assert scores.dtype == np.float32  # an array given stays as it is
 
 
 BAD_INPUTS = [
