@@ -40,9 +40,11 @@ def compare_with_slow(tokenizers, text, text_pair, **kwargs):
     disagreements gives to fast (max_length equal to the special tokens, with nothing to keep),
     equals fast within max_length."""
     kwargs.setdefault("return_special_tokens_mask", True)
+    def rows(encoding):  # its input_ids as a list of rows, for a batch or one text
+        return encoding["input_ids"] if isinstance(text, list) else [encoding["input_ids"]]
+
     slow = tokenizers.slow(text, text_pair, **kwargs)
-    rows = slow["input_ids"] if isinstance(text, list) else [slow["input_ids"]]
-    slow_over_long = kwargs.get("max_length") is not None and any(len(row) > kwargs["max_length"] for row in rows)
+    slow_over_long = kwargs.get("max_length") is not None and any(len(row) > kwargs["max_length"] for row in rows(slow))
     try:
         ours = tokenizers.ours(text, text_pair, **kwargs)
     except InputError:
@@ -50,7 +52,7 @@ def compare_with_slow(tokenizers, text, text_pair, **kwargs):
         return
     if slow_over_long:
         assert dict(ours) == dict(tokenizers.fast(text, text_pair, **kwargs))
-        assert all(len(row) <= kwargs["max_length"] for row in (ours["input_ids"] if isinstance(text, list) else [ours["input_ids"]]))
+        assert all(len(row) <= kwargs["max_length"] for row in rows(ours))
         return
     assert dict(ours) == dict(slow)
 

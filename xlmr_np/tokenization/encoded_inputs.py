@@ -69,6 +69,29 @@ def pad_input_fields(encoded_inputs, main: str) -> Tuple[Dict[str, object], bool
 _PADDED_FIELDS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask")
 
 
+def padded_field_rows(fields: Dict[str, object], keys: List[str], main: str, batched: bool) -> Dict[str, List[List[int]]]:
+    """The fields ``keys`` (``main`` first) as rows of ints, one row for a single example; checks
+    that a batch's every field has one item per example and that each row is as long as ``main``'s."""
+    ids = fields[main]
+    if batched:
+        for key, value in fields.items():
+            size = len(value) if hasattr(value, "__len__") and not isinstance(value, (str, bytes)) else None
+            if size != len(ids):
+                what = f"{size} items" if size is not None else f"a {type(value).__name__}"
+                raise InputError(f"{key!r} has {what} but {main!r} has {len(ids)} examples; every field needs one item per example")
+    rows = {main: id_rows(ids if batched else [ids], main, batched)}
+    lengths = [len(row) for row in rows[main]]
+    for key in keys:
+        if key == main:
+            continue
+        rows[key] = id_rows(fields[key] if batched else [fields[key]], key, batched)
+        for index, (row, length) in enumerate(zip(rows[key], lengths)):
+            if len(row) != length:
+                where = f"example {index}: " if batched else ""
+                raise InputError(f"{where}{key!r} has {len(row)} items but {main!r} has {length}; they must be equally long")
+    return rows
+
+
 def id_rows(rows, key: str, batched: bool) -> List[List[int]]:
     """Each row of a padded field as a new list of ints (NumPy integers taken too)."""
     out = []

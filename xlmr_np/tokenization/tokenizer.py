@@ -40,7 +40,7 @@ from .checkpoint_files import (
 )
 from .collection import pauses_garbage_collection
 from .decoding import clean_up_tokenization, tokens_to_string
-from .encoded_inputs import field_array, id_rows, pad_input_fields
+from .encoded_inputs import field_array, pad_input_fields, padded_field_rows
 from .id_layout import FairseqIdLayout
 from .inputs import (
     LARGE_INTEGER,
@@ -816,25 +816,11 @@ class XLMRobertaTokenizer:
         if return_attention_mask is None:
             return_attention_mask = "attention_mask" in self.model_input_names
         batched = isinstance(ids[0], list)
-        if batched:
-            for key, value in fields.items():
-                size = len(value) if hasattr(value, "__len__") and not isinstance(value, (str, bytes)) else None
-                if size != len(ids):
-                    what = f"{size} items" if size is not None else f"a {type(value).__name__}"
-                    raise InputError(f"{key!r} has {what} but {main!r} has {len(ids)} examples; every field needs one item per example")
         pad_values = {main: self.pad_token_id, "token_type_ids": self.pad_token_type_id, "special_tokens_mask": 1}
         if return_attention_mask:
             pad_values["attention_mask"] = 0
-        # The padded fields as rows of ints (one row for a single example), checked against input_ids.
-        rows = {main: id_rows(ids if batched else [ids], main, batched)}
+        rows = padded_field_rows(fields, [key for key in pad_values if key in fields], main, batched)
         lengths = [len(row) for row in rows[main]]
-        for key in pad_values:
-            if key in fields and key != main:
-                rows[key] = id_rows(fields[key] if batched else [fields[key]], key, batched)
-                for index, (row, length) in enumerate(zip(rows[key], lengths)):
-                    if len(row) != length:
-                        where = f"example {index}: " if batched else ""
-                        raise InputError(f"{where}{key!r} has {len(row)} items but {main!r} has {length}; they must be equally long")
         create_mask = return_attention_mask and "attention_mask" not in fields
         if create_mask:
             rows["attention_mask"] = 1  # at every token
